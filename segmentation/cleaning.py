@@ -1,0 +1,424 @@
+"""Turning the cells of a spreadsheet column into numbers, dates and ids.
+
+Every conversion is vectorised and every fix that changes data is counted in a
+:class:`DataQualityReport`. Cells that cannot be read raise a
+:class:`~segmentation.errors.SegmentationError` naming the column, the rows and
+a few of the offending values.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from segmentation.errors import SegmentationError, SegmentationWarning, describe_rows
+
+# What Excel ranges and CSV exports use for "no value". Compared after stripping.
+MISSING_MARKERS = frozenset(
+    {
+        "",
+        "#N/A",
+        "#N/A N/A",
+        "#NA",
+        "N/A",
+        "n/a",
+        "NA",
+        "na",
+        "NULL",
+        "null",
+        "Null",
+        "None",
+        "none",
+        "NaN",
+        "nan",
+        "-",
+        "--",
+        "?",
+        "#VALUE!",
+        "#REF!",
+        "#DIV/0!",
+        "#NUM!",
+        "#NAME?",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+    }
+)
+
+# Excel's day zero in the 1900 date system (serial 1 is 1900-01-01; the fake
+# 1900-02-29 makes 1899-12-30 the right origin for every serial after it).
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_MAX_SERIAL = 2_958_465  # 9999-12-31
+
+_TEXT_DATE_FORMATS = (
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%m/%d/%y",
+    "%d/%m/%y",
+    "%d.%m.%y",
+    "%d-%m-%Y",
+    "%d %b %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d %B %Y",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%Y%m%d",
+)
+
+
+@dataclass
+class Fix:
+    """One kind of change made to the data, with how often it was made."""
+
+    issue: str
+    column: str
+    count: int
+    example_rows: tuple[int, ...] = ()
+
+
+@dataclass
+class DataQualityReport:
+    """What was read, what was used, and every fix made on the way.
+
+    The report is built once and shown many ways: ``str(report)`` for a terminal,
+    :meth:`to_frame` for a sheet, :meth:`to_dict` for JSON.
+    """
+
+    rows_read: int = 0
+    rows_used: int = 0
+    customers: int = 0
+    fixes: list[Fix] = field(default_factory=list)
+
+    def add(
+        self,
+        issue: str,
+        column: str,
+        count: int,
+        rows: np.ndarray | None = None,
+        *,
+        warn: bool = True,
+    ) -> None:
+        """Record a fix; usable oddities are also raised as warnings."""
+        if count <= 0:
+            return
+        example = tuple(int(r) for r in (rows[:5] if rows is not None else ()))
+        self.fixes.append(Fix(issue, column, int(count), example))
+        if warn:
+            where = f" ({describe_rows(rows)})" if rows is not None and len(rows) else ""
+            warnings.warn(
+                f"{issue}: {count} in column '{column}'{where}.",
+                SegmentationWarning,
+                stacklevel=3,
+            )
+
+    def count(self, issue: str) -> int:
+        return sum(f.count for f in self.fixes if f.issue == issue)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "Issue": [f.issue for f in self.fixes],
+                "Column": [f.column for f in self.fixes],
+                "Count": [f.count for f in self.fixes],
+                "Example rows": [", ".join(map(str, f.example_rows)) for f in self.fixes],
+            }
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "rows_read": self.rows_read,
+            "rows_used": self.rows_used,
+            "customers": self.customers,
+            "fixes": [
+                {
+                    "issue": f.issue,
+                    "column": f.column,
+                    "count": f.count,
+                    "example_rows": list(f.example_rows),
+                }
+                for f in self.fixes
+            ],
+        }
+
+    def __str__(self) -> str:
+        lines = [
+            f"Rows read: {self.rows_read:,}; rows used: {self.rows_used:,}; "
+            f"customers: {self.customers:,}."
+        ]
+        if not self.fixes:
+            lines.append("No problems found.")
+        for f in self.fixes:
+            rows = f" (e.g. rows {', '.join(map(str, f.example_rows))})" if f.example_rows else ""
+            lines.append(f"- {f.issue}: {f.count:,} in '{f.column}'{rows}")
+        return "\n".join(lines)
+
+
+_NUMBER_TYPES = (int, float, np.int64, np.int32, np.float64, np.float32)
+
+
+def _cell_types(values: pd.Series) -> pd.Series:
+    """The Python type of each cell of an object column (NaN for blanks)."""
+    return values.map(type, na_action="ignore")
+
+
+def _is_text(values: pd.Series) -> pd.Series:
+    return _cell_types(values).isin((str, np.str_))
+
+
+def blank_out_markers(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Replace Excel's missing markers (``#N/A``, ``NULL``, blanks, ...) with NaN.
+
+    Returns the cleaned frame and, per column, how many non-blank markers were found.
+    """
+    cleaned = frame.copy()
+    counts: dict[str, int] = {}
+    for name in cleaned.columns:
+        column = cleaned[name]
+        if column.dtype != object and not pd.api.types.is_string_dtype(column.dtype):
+            continue
+        stripped = column.where(_is_text(column)).str.strip()
+        is_marker = stripped.isin(MISSING_MARKERS)
+        if is_marker.any():
+            counts[name] = int((is_marker & (stripped != "")).sum())
+            cleaned[name] = column.mask(is_marker)
+    return cleaned, counts
+
+
+def _bad_values_error(
+    column: str, rows: np.ndarray, values: pd.Series, what: str, fix: str
+) -> SegmentationError:
+    examples = ", ".join(repr(str(v)) for v in values.head(3))
+    return SegmentationError(
+        f"Column '{column}' has {len(rows)} value{'s' if len(rows) > 1 else ''} that "
+        f"{'are' if len(rows) > 1 else 'is'} not {what} ({describe_rows(rows)}: {examples}). "
+        f"{fix}"
+    )
+
+
+def _parse_number_text(text: pd.Series) -> pd.Series:
+    """Parse numbers written as text: currency, thousand separators, (negatives)."""
+    s = text.str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    negative = s.str.match(r"^\(.*\)$") | s.str.endswith("-")
+    s = s.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.replace(r"-$", "", regex=True)
+    s = s.str.replace(r"^[A-Za-z]{3}(?=[-+\d.,])|(?<=[\d.,])[A-Za-z]{3}$", "", regex=True)
+    s = s.str.replace(r"[$€£¥₹]|\bkr\b|\bCHF\b|'", "", regex=True)
+    comma_thousands = s.str.match(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
+    dot_thousands = s.str.match(r"^[-+]?\d{1,3}(\.\d{3})+(,\d*)?$") & s.str.contains(",")
+    decimal_comma = s.str.match(r"^[-+]?\d*,\d+$")
+    s = s.mask(comma_thousands, s.str.replace(",", "", regex=False))
+    s = s.mask(
+        dot_thousands, s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    )
+    s = s.mask(decimal_comma, s.str.replace(",", ".", regex=False))
+    numbers = pd.to_numeric(s, errors="coerce")
+    return numbers.where(~negative, -numbers)
+
+
+def to_numbers(
+    values: pd.Series, column: str, report: DataQualityReport, row_numbers: np.ndarray
+) -> pd.Series:
+    """Convert a column to float, reading numbers stored as text.
+
+    Raises
+    ------
+    SegmentationError
+        If a cell holds text that is not a number.
+    """
+    if pd.api.types.is_bool_dtype(values.dtype):
+        raise SegmentationError(
+            f"Column '{column}' holds TRUE/FALSE values, not numbers. Choose a numeric column."
+        )
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.astype("float64")
+    text = _is_text(values)
+    numbers = pd.Series(np.nan, index=values.index, dtype="float64")
+    plain = values.notna() & ~text
+    if plain.any():
+        numbers[plain] = pd.to_numeric(values[plain], errors="coerce")
+    if text.any():
+        numbers[text] = _parse_number_text(values[text].astype(str))
+        report.add("Numbers stored as text were converted", column, int(text.sum()), warn=False)
+    bad = values.notna() & numbers.isna()
+    if bad.any():
+        raise _bad_values_error(
+            column,
+            row_numbers[bad.to_numpy()],
+            values[bad],
+            "a number",
+            "Correct or clear those cells; plain numbers, currency symbols and thousand "
+            "separators are all fine.",
+        )
+    return numbers
+
+
+def _serials_to_dates(serials: pd.Series) -> pd.Series:
+    return EXCEL_EPOCH + pd.to_timedelta(serials.astype("float64"), unit="D")
+
+
+def _looks_like_yyyymmdd(numbers: pd.Series) -> bool:
+    valid = numbers.dropna()
+    if valid.empty or (valid % 1 != 0).any():
+        return False
+    if not valid.between(19000101, 21001231).all():
+        return False
+    parsed = pd.to_datetime(valid.astype("int64").astype(str), format="%Y%m%d", errors="coerce")
+    return bool(parsed.notna().all())
+
+
+def _numbers_to_dates(numbers: pd.Series) -> tuple[pd.Series, str]:
+    if _looks_like_yyyymmdd(numbers):
+        text = numbers.astype("Int64").astype(str)
+        return pd.to_datetime(text, format="%Y%m%d", errors="coerce"), "yyyymmdd"
+    in_range = numbers.between(1, _MAX_SERIAL)
+    return _serials_to_dates(numbers.where(in_range)), "serial"
+
+
+def _as_ns(values: object) -> np.ndarray:
+    return np.asarray(pd.to_datetime(values, errors="coerce"), dtype="datetime64[ns]")
+
+
+def _parse_date_text(text: pd.Series, date_format: str | None) -> tuple[pd.Series, bool]:
+    """Parse text dates on their distinct values; returns dates and whether the day/month
+    order was ambiguous."""
+    codes, uniques = pd.factorize(text.str.strip())
+    candidates = pd.Series(np.asarray(uniques, dtype=object))
+    ambiguous = False
+    if date_format is not None:
+        parsed = _as_ns(pd.to_datetime(candidates, format=date_format, errors="coerce"))
+    else:
+        parsed = _as_ns(pd.to_datetime(candidates, format="ISO8601", errors="coerce"))
+        remaining = np.isnat(parsed)
+        if remaining.any():
+            rest = candidates[remaining]
+            best, best_hits, tied = None, 0, []
+            for fmt in _TEXT_DATE_FORMATS:
+                attempt = _as_ns(pd.to_datetime(rest, format=fmt, errors="coerce"))
+                hits = int((~np.isnat(attempt)).sum())
+                if hits > best_hits:
+                    best, best_hits, tied = attempt, hits, [fmt]
+                elif hits == best_hits and hits > 0:
+                    tied.append(fmt)
+            if best is not None:
+                parsed[remaining] = best
+                ambiguous = any(f.startswith("%d/%m") for f in tied) and any(
+                    f.startswith("%m/%d") for f in tied
+                )
+            still = np.isnat(parsed)
+            if still.any():
+                # Last resort for odd but readable text ("March 5 2024"): pandas' own guess.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    parsed[still] = _as_ns(
+                        pd.to_datetime(candidates[still], format="mixed", errors="coerce")
+                    )
+    return pd.Series(parsed[codes], index=text.index), ambiguous
+
+
+def to_dates(
+    values: pd.Series,
+    column: str,
+    report: DataQualityReport,
+    row_numbers: np.ndarray,
+    date_format: str | None = None,
+) -> pd.Series:
+    """Convert a column to dates (midnight, no time zone).
+
+    Reads real dates, Excel serial numbers, ``yyyymmdd`` numbers and dates written
+    as text (ISO, US, European and spelled-out month formats). A day/month order that
+    the data cannot settle is read as month/day, with a warning; pass ``date_format``
+    (e.g. ``"%d/%m/%Y"``) to choose.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_localize(None)
+        out = _as_ns(values)
+    elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+        values.dtype
+    ):
+        converted, how = _numbers_to_dates(values.astype("float64"))
+        out = _as_ns(converted)
+        label = "Dates as yyyymmdd numbers" if how == "yyyymmdd" else "Dates as Excel serials"
+        report.add(f"{label} were converted", column, int(values.notna().sum()), warn=False)
+    else:
+        out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+        types = _cell_types(values)
+        is_text = types.isin((str, np.str_)).to_numpy()
+        is_number = types.isin(_NUMBER_TYPES).to_numpy()
+        is_datetime = values.notna().to_numpy() & ~is_text & ~is_number
+        if is_datetime.any():
+            out[is_datetime] = _as_ns(list(values[is_datetime]))
+        if is_number.any():
+            converted, _ = _numbers_to_dates(values[is_number].astype("float64"))
+            out[is_number] = _as_ns(converted)
+            report.add(
+                "Dates as Excel serials were converted", column, int(is_number.sum()), warn=False
+            )
+        if is_text.any():
+            text = values[is_text].astype(object).astype(str)
+            positions = np.flatnonzero(is_text)
+            numeric_text = pd.to_numeric(text, errors="coerce")
+            as_number = numeric_text.notna().to_numpy()
+            if as_number.any():
+                converted, _ = _numbers_to_dates(numeric_text[as_number].astype("float64"))
+                out[positions[as_number]] = _as_ns(converted)
+            if (~as_number).any():
+                parsed, ambiguous = _parse_date_text(text[~as_number], date_format)
+                out[positions[~as_number]] = parsed.to_numpy()
+                if ambiguous:
+                    warnings.warn(
+                        f"Column '{column}' has dates such as {text[~as_number].iloc[0]!r} "
+                        "that read the same as day/month and month/day; they were read as "
+                        "month/day. Pass date_format='%d/%m/%Y' if they are day/month.",
+                        SegmentationWarning,
+                        stacklevel=2,
+                    )
+            report.add(
+                "Dates stored as text were converted", column, int(is_text.sum()), warn=False
+            )
+    dates = pd.Series(out, index=values.index)
+    bad = values.notna() & dates.isna()
+    if bad.any():
+        raise _bad_values_error(
+            column,
+            row_numbers[bad.to_numpy()],
+            values[bad],
+            "a date",
+            "Use real dates or text such as 2024-03-31; clear cells that have no date.",
+        )
+    return dates.dt.normalize()
+
+
+def to_ids(values: pd.Series, column: str, report: DataQualityReport) -> pd.Series:
+    """Customer ids as trimmed text; whole numbers lose Excel's trailing ``.0``."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        whole = values.notna() & (values % 1 == 0)
+        ids = values.astype(object)
+        ids[whole] = values[whole].astype("int64").astype(str)
+        ids[~whole & values.notna()] = values[~whole & values.notna()].astype(str)
+        return ids.where(values.notna())
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return values.astype(str).astype(object)
+    is_float = _cell_types(values).isin((float, np.float64))
+    ids = values.astype(object)
+    if is_float.any():
+        floats = values[is_float].astype("float64")
+        ids[floats.index] = np.where(
+            floats % 1 == 0, floats.round().astype("int64").astype(str), floats.astype(str)
+        )
+    text = ids.where(ids.isna(), ids.astype(str))
+    stripped = text.str.strip()
+    changed = int(((stripped != text) & text.notna()).sum())
+    report.add("Spaces around customer ids were removed", column, changed, warn=False)
+    return stripped.mask(stripped == "").astype(object)

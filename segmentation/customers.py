@@ -1,0 +1,442 @@
+"""From the user's table to one row per customer with Recency, Frequency and Monetary.
+
+Two shapes are read: a transaction log (one row per purchase line) is aggregated;
+a customer table (one row per customer) is checked and completed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from segmentation import names
+from segmentation.cleaning import (
+    DataQualityReport,
+    blank_out_markers,
+    to_dates,
+    to_ids,
+    to_numbers,
+)
+from segmentation.columns import ColumnMap, TableKind, detect_columns, tidy_headers
+from segmentation.errors import SegmentationError, describe_rows
+
+_DAY = np.timedelta64(1, "D")
+
+
+@dataclass
+class CustomerData:
+    """A per-customer table and how it was made.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per customer: ``Customer ID``, ``Recency`` (days), ``Frequency``,
+        ``Monetary``, ``Last Purchase`` where known, then extra columns. For a customer
+        table the index is the input's index, so results align with the input rows.
+    kind : {"transactions", "customers"}
+    columns : ColumnMap
+        Which input header played which role.
+    as_of : Timestamp or None
+        The analysis date recency was measured from.
+    report : DataQualityReport
+    """
+
+    table: pd.DataFrame
+    kind: TableKind
+    columns: ColumnMap
+    as_of: pd.Timestamp | None
+    report: DataQualityReport
+
+
+def sorted_id_order(ids: np.ndarray) -> np.ndarray:
+    """Indices that sort customer ids: numerically when all are digits, else as text."""
+    text = np.asarray(ids, dtype=str)
+    if len(text) and np.char.str_len(text).max() <= 18 and np.char.isdigit(text).all():
+        return np.lexsort((text, text.astype(np.int64)))
+    return np.argsort(text, kind="stable")
+
+
+def _row_numbers(frame: pd.DataFrame, first_row: int) -> np.ndarray:
+    return np.arange(first_row, first_row + len(frame))
+
+
+def _drop_blank_rows(
+    frame: pd.DataFrame, rows: np.ndarray, report: DataQualityReport
+) -> tuple[pd.DataFrame, np.ndarray]:
+    blank = frame.isna().all(axis=1).to_numpy()
+    if blank.any():
+        report.add("Blank rows were skipped", "(all)", int(blank.sum()), rows[blank], warn=False)
+        frame, rows = frame[~blank], rows[~blank]
+    if frame.empty:
+        raise SegmentationError(
+            "The table has no data rows: every row below the headers is blank. "
+            "Paste the data under the header row."
+        )
+    return frame, rows
+
+
+def _drop_incomplete(
+    parsed: dict[str, pd.Series],
+    labels: dict[str, str],
+    rows: np.ndarray,
+    report: DataQualityReport,
+) -> np.ndarray:
+    """Mask of rows that have every required value; the others are reported."""
+    keep = np.ones(len(rows), dtype=bool)
+    for role, values in parsed.items():
+        missing = values.isna().to_numpy() & keep
+        if missing.any():
+            report.add(
+                f"Rows without a {role} were left out",
+                labels[role],
+                int(missing.sum()),
+                rows[missing],
+            )
+            keep &= ~missing
+    if not keep.any():
+        raise SegmentationError(
+            "No usable rows: every row lacks a customer id, a date or an amount. Check that "
+            "the right columns were used: "
+            + ", ".join(f"{r} = '{c}'" for r, c in labels.items())
+            + "."
+        )
+    return keep
+
+
+def _drop_duplicate_rows(
+    frame: pd.DataFrame, rows: np.ndarray, report: DataQualityReport
+) -> np.ndarray:
+    duplicated = frame.duplicated(keep="first").to_numpy()
+    report.add("Duplicate rows were removed", "(all)", int(duplicated.sum()), rows[duplicated])
+    return ~duplicated
+
+
+def aggregate_transactions(
+    ids: np.ndarray,
+    dates: np.ndarray,
+    amounts: np.ndarray,
+    orders: np.ndarray | None,
+    as_of: np.datetime64,
+) -> pd.DataFrame:
+    """Per-customer recency, frequency and monetary value from purchase lines.
+
+    Returns lines (amount < 0) are netted into Monetary but are not purchases: they do
+    not count towards Frequency or Last Purchase. Frequency counts distinct order ids
+    when ``orders`` is given, else purchase lines.
+    """
+    codes, uniques = pd.factorize(ids, sort=False)
+    order = sorted_id_order(uniques)
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    codes = position[codes]
+    n = len(uniques)
+
+    days = dates.astype("datetime64[D]").astype(np.int64)
+    purchase = amounts >= 0
+    last_any = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(last_any, codes, days)
+    last_purchase = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(last_purchase, codes[purchase], days[purchase])
+    last = np.where(last_purchase == np.iinfo(np.int64).min, last_any, last_purchase)
+
+    if orders is None:
+        frequency = np.bincount(codes[purchase], minlength=n)
+    else:
+        pair = pd.factorize(pd.MultiIndex.from_arrays([codes[purchase], orders[purchase]]))[1]
+        frequency = np.bincount(pair.get_level_values(0).to_numpy(), minlength=n)
+    # pandas' grouped sum is Kahan-compensated: sums do not drift with row order and
+    # match R's long-double sums to the last bit in practice.
+    monetary = (
+        pd.Series(amounts)
+        .groupby(codes, sort=True)
+        .sum()
+        .reindex(np.arange(n), fill_value=0.0)
+        .to_numpy()
+    )
+
+    last_dates = last.astype("datetime64[D]")
+    recency = (np.datetime64(as_of, "D") - last_dates) / _DAY
+    return pd.DataFrame(
+        {
+            names.CUSTOMER_ID: uniques[order].astype(object),
+            names.RECENCY: recency.astype(np.int64),
+            names.FREQUENCY: frequency.astype(np.int64),
+            names.MONETARY: monetary,
+            names.LAST_PURCHASE: last_dates.astype("datetime64[ns]"),
+        }
+    )
+
+
+def _resolve_as_of(as_of: object, latest: pd.Timestamp) -> pd.Timestamp:
+    if as_of is None:
+        return latest.normalize() + pd.Timedelta(days=1)
+    try:
+        return pd.Timestamp(as_of).normalize()
+    except (ValueError, TypeError) as exc:
+        raise SegmentationError(
+            f"The analysis date {as_of!r} is not a date. Use a date such as '2024-12-31'."
+        ) from exc
+
+
+def _latest_values(
+    frame: pd.DataFrame, codes: np.ndarray, days: np.ndarray, n: int
+) -> pd.DataFrame:
+    """For each customer, the extra columns' values on their latest row."""
+    order = np.lexsort((days, codes))
+    last_rows = order[np.r_[codes[order][1:] != codes[order][:-1], True]]
+    picked = frame.iloc[last_rows]
+    picked.index = codes[last_rows]
+    return picked.reindex(np.arange(n)).reset_index(drop=True)
+
+
+def _read_transactions(
+    frame: pd.DataFrame,
+    found: ColumnMap,
+    rows: np.ndarray,
+    report: DataQualityReport,
+    as_of: object,
+    extras: Sequence[str],
+    drop_duplicates: bool,
+    date_format: str | None,
+) -> tuple[pd.DataFrame, pd.Timestamp]:
+    roles = found.roles
+    if drop_duplicates:
+        keep = _drop_duplicate_rows(frame, rows, report)
+        frame, rows = frame[keep], rows[keep]
+
+    ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report)
+    dates = to_dates(frame[roles["date"]], roles["date"], report, rows, date_format)
+    if "amount" in roles:
+        amounts = to_numbers(frame[roles["amount"]], roles["amount"], report, rows)
+        amount_label = roles["amount"]
+    else:
+        quantity = to_numbers(frame[roles["quantity"]], roles["quantity"], report, rows)
+        price = to_numbers(frame[roles["unit_price"]], roles["unit_price"], report, rows)
+        amounts = quantity * price
+        amount_label = f"{roles['quantity']} x {roles['unit_price']}"
+    parsed = {"customer id": ids, "date": dates, "amount": amounts}
+    labels = {"customer id": roles["customer_id"], "date": roles["date"], "amount": amount_label}
+    keep = _drop_incomplete(parsed, labels, rows, report)
+
+    orders = None
+    if "order_id" in roles:
+        order_ids = to_ids(frame[roles["order_id"]], roles["order_id"], report)
+        # A line without an order id counts as an order of its own.
+        own_order = "\x00row " + pd.Series(rows, index=order_ids.index).astype(str)
+        orders = order_ids.fillna(own_order).to_numpy()[keep]
+
+    ids_kept = ids.to_numpy()[keep]
+    dates_kept = dates.to_numpy()[keep]
+    amounts_kept = amounts.to_numpy()[keep]
+    rows_kept = rows[keep]
+    as_of_ts = _resolve_as_of(as_of, pd.Timestamp(dates_kept.max()))
+    late = dates_kept >= np.datetime64(as_of_ts)
+    if late.any():
+        report.add(
+            "Transactions on or after the analysis date were left out",
+            roles["date"],
+            int(late.sum()),
+            rows_kept[late],
+        )
+        if late.all():
+            raise SegmentationError(
+                f"Every transaction is dated on or after the analysis date "
+                f"{as_of_ts.date()}. Choose a later analysis date."
+            )
+        ids_kept, dates_kept, amounts_kept, rows_kept = (
+            ids_kept[~late],
+            dates_kept[~late],
+            amounts_kept[~late],
+            rows_kept[~late],
+        )
+        orders = orders[~late] if orders is not None else None
+
+    returns = amounts_kept < 0
+    report.add(
+        "Returns (negative amounts) were netted per customer",
+        amount_label,
+        int(returns.sum()),
+        rows_kept[returns],
+    )
+    table = aggregate_transactions(ids_kept, dates_kept, amounts_kept, orders, as_of_ts)
+    report.rows_used = int(len(ids_kept))
+
+    if extras:
+        codes = pd.Index(table[names.CUSTOMER_ID]).get_indexer(ids_kept)
+        days = dates_kept.astype("datetime64[D]").astype(np.int64)
+        source = frame[list(extras)].iloc[np.flatnonzero(keep)]
+        if late.any():
+            source = source.iloc[np.flatnonzero(~late)]
+        latest = _latest_values(source.reset_index(drop=True), codes, days, len(table))
+        table = pd.concat([table, latest], axis=1)
+    return table, as_of_ts
+
+
+def _read_customer_table(
+    frame: pd.DataFrame,
+    found: ColumnMap,
+    rows: np.ndarray,
+    report: DataQualityReport,
+    as_of: object,
+    extras: Sequence[str],
+    drop_duplicates: bool,
+    date_format: str | None,
+) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+    roles = found.roles
+    if drop_duplicates:
+        keep = _drop_duplicate_rows(frame, rows, report)
+        frame, rows = frame[keep], rows[keep]
+
+    ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report)
+    frequency = to_numbers(frame[roles["frequency"]], roles["frequency"], report, rows)
+    monetary = to_numbers(frame[roles["monetary"]], roles["monetary"], report, rows)
+    as_of_ts = None
+    last_purchase = None
+    if "recency" in roles:
+        recency = to_numbers(frame[roles["recency"]], roles["recency"], report, rows)
+        recency_label = roles["recency"]
+    else:
+        recency_label = roles["last_purchase"]
+        last_purchase = to_dates(frame[recency_label], recency_label, report, rows, date_format)
+        latest = last_purchase.max()
+        if pd.isna(latest):
+            raise SegmentationError(
+                f"Column '{recency_label}' has no dates. Fill in each customer's last "
+                "purchase date."
+            )
+        as_of_ts = _resolve_as_of(as_of, latest)
+        recency = (as_of_ts - last_purchase) / pd.Timedelta(days=1)
+
+    parsed = {"customer id": ids, "recency": recency, "frequency": frequency, "monetary": monetary}
+    labels = {
+        "customer id": roles["customer_id"],
+        "recency": recency_label,
+        "frequency": roles["frequency"],
+        "monetary": roles["monetary"],
+    }
+    keep = _drop_incomplete(parsed, labels, rows, report)
+
+    for role, values in (("recency", recency), ("frequency", frequency)):
+        negative = keep & (values < 0).to_numpy()
+        if negative.any():
+            hint = (
+                "Recency counts days since the last purchase; check the analysis date."
+                if role == "recency"
+                else "Frequency counts purchases and cannot be negative."
+            )
+            raise SegmentationError(
+                f"Column '{labels[role]}' has negative values ({describe_rows(rows[negative])}). "
+                f"{hint}"
+            )
+
+    duplicated = ids.duplicated(keep=False).to_numpy() & keep
+    if duplicated.any():
+        first = ids[duplicated].iloc[0]
+        where = describe_rows(rows[duplicated & (ids == first).to_numpy()])
+        raise SegmentationError(
+            f"Column '{roles['customer_id']}' repeats customer ids: '{first}' appears in "
+            f"{where} ({int(duplicated.sum())} rows share an id). A customer table needs one "
+            "row per customer: remove the duplicates, or if this is a transaction log, give "
+            "it a date and an amount column."
+        )
+
+    table = pd.DataFrame(
+        {
+            names.CUSTOMER_ID: ids,
+            names.RECENCY: recency,
+            names.FREQUENCY: frequency,
+            names.MONETARY: monetary,
+        },
+        index=frame.index,
+    )
+    if last_purchase is not None:
+        table[names.LAST_PURCHASE] = last_purchase
+    for extra in extras:
+        table[extra] = frame[extra]
+    table = table[keep]
+    report.rows_used = int(keep.sum())
+    return table, as_of_ts
+
+
+def read_customers(
+    frame: pd.DataFrame,
+    *,
+    columns: Mapping[str, str] | None = None,
+    kind: TableKind | None = None,
+    as_of: object = None,
+    extras: Sequence[str] | None = None,
+    first_row: int = 2,
+    drop_duplicates: bool = True,
+    date_format: str | None = None,
+) -> CustomerData:
+    """Read a transaction log or a customer table into one row per customer.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table as read from a sheet or file, headers as column labels.
+    columns : mapping of role to header, optional
+        Explicit column choices (see :func:`~segmentation.columns.detect_columns`).
+    kind : {"transactions", "customers"}, optional
+        Force the table kind instead of detecting it.
+    as_of : date-like, optional
+        The analysis date. Defaults to the day after the last transaction (or last
+        purchase). Transactions on or after it are left out, with a warning.
+    extras : list of str, optional
+        Extra columns to carry into the customer table. Defaults to every other
+        column of a customer table and to none for a transaction log (where each
+        customer's value on their latest row is taken).
+    first_row : int, default 2
+        Spreadsheet row number of the first data row, used in messages.
+    drop_duplicates : bool, default True
+        Remove rows that repeat an earlier row exactly (a common copy-paste slip).
+    date_format : str, optional
+        strftime format for dates written as text, when their day/month order is
+        ambiguous.
+
+    Returns
+    -------
+    CustomerData
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({
+    ...     "Customer": ["A", "A", "B"],
+    ...     "Order Date": ["2024-01-05", "2024-03-01", "2024-02-10"],
+    ...     "Sales": ["$1,200.00", "30", "45.5"],
+    ... })
+    >>> data = read_customers(log, as_of="2024-03-31")
+    >>> data.table[["Customer ID", "Recency", "Frequency", "Monetary"]]
+      Customer ID  Recency  Frequency  Monetary
+    0           A       30          2    1230.0
+    1           B       50          1      45.5
+    """
+    frame = tidy_headers(frame)
+    found = detect_columns(frame, columns, kind)
+    if extras is None:
+        extras = list(found.extras) if found.kind == "customers" else []
+    unknown = [e for e in extras if e not in frame.columns]
+    if unknown:
+        raise SegmentationError(
+            f"Extra column(s) {', '.join(map(repr, unknown))} are not in the table. "
+            f"Its headers are: {', '.join(map(repr, map(str, frame.columns)))}."
+        )
+    used = list(dict.fromkeys([*found.roles.values(), *extras]))
+    report = DataQualityReport(rows_read=len(frame))
+    rows = _row_numbers(frame, first_row)
+    cleaned, markers = blank_out_markers(frame[used])
+    for column, count in markers.items():
+        report.add(
+            "Excel error or missing markers were treated as blank", column, count, warn=False
+        )
+    cleaned, rows = _drop_blank_rows(cleaned, rows, report)
+    read = _read_transactions if found.kind == "transactions" else _read_customer_table
+    table, as_of_ts = read(
+        cleaned, found, rows, report, as_of, extras, drop_duplicates, date_format
+    )
+    report.customers = len(table)
+    return CustomerData(table, found.kind, found, as_of_ts, report)

@@ -1,0 +1,380 @@
+"""RFM scoring: learn break points once, score any batch of customers on them.
+
+Recency is reversed: fewer days since the last purchase is better, so the most
+recent customers get the highest R score. Two tie rules are offered, and neither
+depends on row order:
+
+``"quantile"``
+    Break points at the quantiles of each dimension, exactly as the R ``rfm``
+    package's ``rfm_table_order`` computes them (type-7 quantiles plus one unit;
+    a value at or above a break point scores higher). Tied values always share a
+    score, so bins can be unequal and some scores may not occur.
+``"rank"``
+    Equal-sized bins by rank; ties are broken by value and then by customer id
+    (compared as text). The break points remember the customer id at each edge, so
+    scoring the fitting data again gives the same equal-sized bins.
+
+Custom break points per dimension (``breaks={"recency": [30, 90, 180, 365]}``)
+take precedence over the rule for that dimension.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from segmentation import names
+from segmentation.errors import SegmentationError, SegmentationWarning
+from segmentation.segment_maps import SegmentMap, get_segment_map, warn_uncovered
+
+TIE_RULES = ("quantile", "rank")
+MIN_BINS, MAX_BINS = 3, 10
+_HIGHER_IS_BETTER = {"recency": False, "frequency": True, "monetary": True}
+
+
+def require_columns(table: object, columns: tuple[str, ...], owner: str) -> pd.DataFrame:
+    """Check that ``table`` is a DataFrame with ``columns`` holding finite numbers."""
+    if not isinstance(table, pd.DataFrame):
+        raise SegmentationError(
+            f"{owner} expects a DataFrame with columns {', '.join(columns)}; got "
+            f"{type(table).__name__}. Build one with segmentation.read_customers()."
+        )
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise SegmentationError(
+            f"{owner} needs column(s) {', '.join(map(repr, missing))}; the table has "
+            f"{', '.join(map(repr, map(str, table.columns)))}. Build the customer table with "
+            "segmentation.read_customers(), which names them."
+        )
+    for column in columns:
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
+        if bad.any():
+            raise SegmentationError(
+                f"Column '{column}' has {int(bad.sum())} blank or non-numeric value(s) "
+                f"(first at index {table.index[bad][0]!r}). Fill them in or remove those "
+                "customers."
+            )
+    return table
+
+
+def customer_ids(table: pd.DataFrame) -> np.ndarray:
+    """Customer ids as text: the Customer ID column, else the index."""
+    ids = table[names.CUSTOMER_ID] if names.CUSTOMER_ID in table.columns else table.index
+    return np.asarray(pd.Index(ids).astype(str), dtype=str)
+
+
+def combined_score(r: np.ndarray, f: np.ndarray, m: np.ndarray, top: int) -> np.ndarray:
+    """The familiar three-digit RFM score (e.g. 545); "10-4-7" style past nine bins."""
+    if top <= 9:
+        return r * 100 + f * 10 + m
+    return np.char.add(
+        np.char.add(np.char.add(r.astype(str), "-"), np.char.add(f.astype(str), "-")),
+        m.astype(str),
+    ).astype(object)
+
+
+class RFMSegmenter(TransformerMixin, BaseEstimator):
+    """Score customers on recency, frequency and monetary value and name their segment.
+
+    Input is one row per customer with columns ``Recency`` (days since the last
+    purchase), ``Frequency`` and ``Monetary``, and ``Customer ID`` for the rank rule,
+    as made by :func:`segmentation.read_customers`.
+
+    Parameters
+    ----------
+    n_bins : int or dict, default 5
+        Scores per dimension, 3 to 10; a dict sets them per dimension
+        (``{"recency": 5, "frequency": 3, "monetary": 5}``).
+    ties : {"quantile", "rank"}, default "quantile"
+        How break points are found (see the module docs).
+    breaks : dict of list, optional
+        Custom ascending break points per dimension, in the dimension's own units
+        (days, purchases, money). ``k`` break points make ``k + 1`` scores.
+    segment_map : str, DataFrame or SegmentMap, default "default"
+        The named segments: ``"default"`` (11 segments, every score combination
+        named), ``"rfm-vignette"`` (the R rfm package's 10 segments) or your own table.
+
+    Attributes
+    ----------
+    n_bins_ : dict
+        Scores per dimension.
+    edges_ : dict of ndarray
+        Learned break points per dimension.
+    edge_ids_ : dict of ndarray
+        Customer ids at the break points (rank rule only; empty otherwise).
+    rules_ : dict
+        Which rule made each dimension's break points.
+    segment_map_ : SegmentMap
+    n_customers_ : int
+        Customers seen in ``fit``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> customers = pd.DataFrame({
+    ...     "Customer ID": ["a", "b", "c", "d", "e", "f"],
+    ...     "Recency": [3, 10, 40, 90, 200, 400],
+    ...     "Frequency": [12, 8, 5, 3, 2, 1],
+    ...     "Monetary": [900.0, 500.0, 300.0, 120.0, 60.0, 20.0],
+    ... })
+    >>> model = RFMSegmenter(n_bins=3).fit(customers)
+    >>> model.segment(customers)[["R", "F", "M", "RFM Score", "RFM Segment"]]
+       R  F  M  RFM Score      RFM Segment
+    0  3  3  3        333        Champions
+    1  3  3  3        333        Champions
+    2  2  2  2        222   Need Attention
+    3  2  2  2        222   Need Attention
+    4  1  1  1        111             Lost
+    5  1  1  1        111             Lost
+    """
+
+    def __init__(
+        self,
+        n_bins: int | Mapping[str, int] = 5,
+        *,
+        ties: str = "quantile",
+        breaks: Mapping[str, list[float]] | None = None,
+        segment_map: str | pd.DataFrame | SegmentMap | None = "default",
+    ) -> None:
+        self.n_bins = n_bins
+        self.ties = ties
+        self.breaks = breaks
+        self.segment_map = segment_map
+
+    def _validated_bins(self) -> dict[str, int]:
+        def valid(value: object) -> bool:
+            return (
+                isinstance(value, numbers.Integral)
+                and not isinstance(value, bool)
+                and MIN_BINS <= value <= MAX_BINS
+            )
+
+        spec = self.n_bins
+        if isinstance(spec, Mapping):
+            unknown = set(spec) - set(names.DIMENSIONS)
+            if unknown or not all(valid(v) for v in spec.values()):
+                raise SegmentationError(
+                    "The 'n_bins' parameter of RFMSegmenter must be an int in the range "
+                    f"[{MIN_BINS}, {MAX_BINS}] or a dict of such ints keyed by "
+                    f"{', '.join(names.DIMENSIONS)}. Got {dict(spec)!r} instead."
+                )
+            bins = {d: int(spec.get(d, 5)) for d in names.DIMENSIONS}
+        elif valid(spec):
+            bins = dict.fromkeys(names.DIMENSIONS, int(spec))
+        else:
+            raise SegmentationError(
+                "The 'n_bins' parameter of RFMSegmenter must be an int in the range "
+                f"[{MIN_BINS}, {MAX_BINS}]. Got {spec!r} instead."
+            )
+        for dimension, points in self._validated_breaks().items():
+            bins[dimension] = len(points) + 1
+        return bins
+
+    def _validated_breaks(self) -> dict[str, np.ndarray]:
+        if self.breaks is None:
+            return {}
+        if not isinstance(self.breaks, Mapping) or set(self.breaks) - set(names.DIMENSIONS):
+            raise SegmentationError(
+                "The 'breaks' parameter of RFMSegmenter must be a dict keyed by "
+                f"{', '.join(names.DIMENSIONS)}. Got {self.breaks!r} instead."
+            )
+        checked = {}
+        for dimension, points in self.breaks.items():
+            try:
+                array = np.asarray(points, dtype="float64")
+            except (TypeError, ValueError):
+                array = np.array([np.nan])
+            ok = (
+                array.ndim == 1
+                and MIN_BINS - 1 <= len(array) <= MAX_BINS - 1
+                and np.isfinite(array).all()
+                and (np.diff(array) > 0).all()
+            )
+            if not ok:
+                raise SegmentationError(
+                    f"The 'breaks' for {dimension} must be {MIN_BINS - 1} to {MAX_BINS - 1} "
+                    f"increasing numbers. Got {points!r} instead."
+                )
+            checked[dimension] = array
+        return checked
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> RFMSegmenter:
+        """Learn the break points of each dimension from a customer table."""
+        if self.ties not in TIE_RULES:
+            raise SegmentationError(
+                f"The 'ties' parameter of RFMSegmenter must be one of {TIE_RULES}. "
+                f"Got {self.ties!r} instead."
+            )
+        bins = self._validated_bins()
+        custom = self._validated_breaks()
+        table = require_columns(X, names.RFM_VALUES, "RFMSegmenter")
+        n = len(table)
+        if n < 2:
+            raise SegmentationError(
+                f"RFM scores compare customers with each other, and the table has {n} "
+                "customer(s). Use data with more customers."
+            )
+        top = max(bins.values())
+        if n < top:
+            raise SegmentationError(
+                f"Too few customers ({n}) for {top} score bins: each score needs customers. "
+                f"Use n_bins={max(MIN_BINS, min(n, top))} or fewer, or add customers."
+                if n >= MIN_BINS
+                else f"Too few customers ({n}) to score: at least {MIN_BINS} are needed."
+            )
+        ids = customer_ids(table) if self.ties == "rank" else None
+        self.n_bins_ = bins
+        self.edges_, self.edge_ids_, self.rules_ = {}, {}, {}
+        constant = []
+        for dimension in names.DIMENSIONS:
+            values = table[names.VALUE_COLUMN[dimension]].to_numpy(dtype="float64")
+            if values.min() == values.max():
+                constant.append(names.VALUE_COLUMN[dimension])
+            if dimension in custom:
+                self.edges_[dimension] = custom[dimension]
+                self.rules_[dimension] = "custom"
+            elif self.ties == "quantile":
+                probs = np.linspace(0, 1, bins[dimension] + 1)[1:-1]
+                # R rfm's convention: the type-7 quantile plus one unit.
+                self.edges_[dimension] = np.quantile(values, probs, method="linear") + 1
+                self.rules_[dimension] = "quantile"
+            else:
+                edges, edge_ids = _rank_edges(
+                    values, ids, bins[dimension], _HIGHER_IS_BETTER[dimension]
+                )
+                self.edges_[dimension], self.edge_ids_[dimension] = edges, edge_ids
+                self.rules_[dimension] = "rank"
+        if constant:
+            warnings.warn(
+                f"Column(s) {', '.join(map(repr, constant))} hold the same value for every "
+                "customer, so their score does not tell customers apart.",
+                SegmentationWarning,
+                stacklevel=2,
+            )
+        self.segment_map_ = get_segment_map(self.segment_map)
+        warn_uncovered(self.segment_map_, bins)
+        self.n_customers_ = n
+        return self
+
+    def _scores(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        check_is_fitted(self, "edges_")
+        table = require_columns(X, names.RFM_VALUES, "RFMSegmenter")
+        ids = customer_ids(table) if self.edge_ids_ else None
+        scores = {}
+        for dimension in names.DIMENSIONS:
+            values = table[names.VALUE_COLUMN[dimension]].to_numpy(dtype="float64")
+            n = self.n_bins_[dimension]
+            if self.rules_[dimension] == "rank":
+                score = _rank_scores(
+                    values,
+                    ids,
+                    self.edges_[dimension],
+                    self.edge_ids_[dimension],
+                    _HIGHER_IS_BETTER[dimension],
+                )
+            else:
+                score = np.searchsorted(self.edges_[dimension], values, side="right") + 1
+                if not _HIGHER_IS_BETTER[dimension]:
+                    score = n + 1 - score
+            scores[dimension] = score.astype(np.int64)
+        return scores
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """R, F, M scores and the combined ``RFM Score``, aligned with ``X``'s rows."""
+        s = self._scores(X)
+        r, f, m = s["recency"], s["frequency"], s["monetary"]
+        return pd.DataFrame(
+            {
+                names.R_SCORE: r,
+                names.F_SCORE: f,
+                names.M_SCORE: m,
+                names.RFM_SCORE: combined_score(r, f, m, max(self.n_bins_.values())),
+            },
+            index=X.index,
+        )
+
+    def predict(self, X: pd.DataFrame) -> pd.Series:
+        """The named segment of each customer."""
+        s = self._scores(X)
+        labels = self.segment_map_.assign(s["recency"], s["frequency"], s["monetary"], self.n_bins_)
+        return pd.Series(labels, index=X.index, name=names.RFM_SEGMENT)
+
+    def segment(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Scores and segment names together: R, F, M, RFM Score, RFM Segment."""
+        scores = self.transform(X)
+        scores[names.RFM_SEGMENT] = self.segment_map_.assign(
+            scores[names.R_SCORE].to_numpy(),
+            scores[names.F_SCORE].to_numpy(),
+            scores[names.M_SCORE].to_numpy(),
+            self.n_bins_,
+        )
+        return scores
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return np.array([*names.RFM_SCORES, names.RFM_SCORE], dtype=object)
+
+    def to_dict(self) -> dict:
+        """The fitted model as plain JSON-ready data."""
+        check_is_fitted(self, "edges_")
+        return {
+            "params": {
+                "n_bins": self.n_bins
+                if not isinstance(self.n_bins, Mapping)
+                else dict(self.n_bins),
+                "ties": self.ties,
+                "breaks": None
+                if self.breaks is None
+                else {k: [float(x) for x in v] for k, v in self.breaks.items()},
+            },
+            "n_bins": self.n_bins_,
+            "rules": self.rules_,
+            "edges": {d: [float(x) for x in e] for d, e in self.edges_.items()},
+            "edge_ids": {d: [str(x) for x in e] for d, e in self.edge_ids_.items()},
+            "n_customers": self.n_customers_,
+            "segment_map": self.segment_map_.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> RFMSegmenter:
+        """Rebuild a fitted model from :meth:`to_dict` output."""
+        segment_map = SegmentMap.from_dict(data["segment_map"])
+        model = cls(**data["params"], segment_map=segment_map)
+        model.n_bins_ = {d: int(v) for d, v in data["n_bins"].items()}
+        model.rules_ = dict(data["rules"])
+        model.edges_ = {d: np.asarray(e, dtype="float64") for d, e in data["edges"].items()}
+        model.edge_ids_ = {d: np.asarray(e, dtype=str) for d, e in data["edge_ids"].items()}
+        model.segment_map_ = segment_map
+        model.n_customers_ = int(data["n_customers"])
+        return model
+
+
+def _rank_edges(
+    values: np.ndarray, ids: np.ndarray, n_bins: int, higher_is_better: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Value and id of the first customer of each bin 2..n in (value, id) order."""
+    key = values if higher_is_better else -values
+    order = np.lexsort((ids, key))
+    starts = np.ceil(np.arange(1, n_bins) * len(values) / n_bins).astype(np.int64)
+    picked = order[starts]
+    return values[picked], ids[picked]
+
+
+def _rank_scores(
+    values: np.ndarray,
+    ids: np.ndarray,
+    edges: np.ndarray,
+    edge_ids: np.ndarray,
+    higher_is_better: bool,
+) -> np.ndarray:
+    score = np.ones(len(values), dtype=np.int64)
+    for edge, edge_id in zip(edges, edge_ids):  # one pass per break point, not per row
+        beyond = values > edge if higher_is_better else values < edge
+        score += beyond | ((values == edge) & (ids >= edge_id))
+    return score
