@@ -114,6 +114,25 @@ def _drop_duplicate_rows(
     return ~duplicated
 
 
+def exact_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per-group sums that do not depend on row order.
+
+    Floating-point sums drift in the last bit with the order of their terms, which
+    could move a customer across a score break point when rows are shuffled. Each
+    value is split into a multiple of 2**-k, summed exactly as an integer, and a
+    small remainder whose sum is exact for money-like values. The result is the
+    correctly rounded sum, whatever the row order (and what R's long-double sums give).
+    """
+    total = float(np.abs(values).sum())
+    bits = min(24, 61 - int(np.ceil(np.log2(total + 1.0))))
+    scale = 2.0**bits
+    units = np.rint(values * scale)
+    remainder = values - units / scale
+    whole = np.zeros(n, dtype=np.int64)
+    np.add.at(whole, codes, units.astype(np.int64))
+    return whole / scale + np.bincount(codes, weights=remainder, minlength=n)
+
+
 def aggregate_transactions(
     ids: np.ndarray,
     dates: np.ndarray,
@@ -147,15 +166,7 @@ def aggregate_transactions(
     else:
         pair = pd.factorize(pd.MultiIndex.from_arrays([codes[purchase], orders[purchase]]))[1]
         frequency = np.bincount(pair.get_level_values(0).to_numpy(), minlength=n)
-    # pandas' grouped sum is Kahan-compensated: sums do not drift with row order and
-    # match R's long-double sums to the last bit in practice.
-    monetary = (
-        pd.Series(amounts)
-        .groupby(codes, sort=True)
-        .sum()
-        .reindex(np.arange(n), fill_value=0.0)
-        .to_numpy()
-    )
+    monetary = exact_sums(codes, amounts, n)
 
     last_dates = last.astype("datetime64[D]")
     recency = (np.datetime64(as_of, "D") - last_dates) / _DAY

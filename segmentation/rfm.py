@@ -126,13 +126,13 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
     ... })
     >>> model = RFMSegmenter(n_bins=3).fit(customers)
     >>> model.segment(customers)[["R", "F", "M", "RFM Score", "RFM Segment"]]
-       R  F  M  RFM Score      RFM Segment
-    0  3  3  3        333        Champions
-    1  3  3  3        333        Champions
-    2  2  2  2        222   Need Attention
-    3  2  2  2        222   Need Attention
-    4  1  1  1        111             Lost
-    5  1  1  1        111             Lost
+       R  F  M  RFM Score     RFM Segment
+    0  3  3  3        333       Champions
+    1  3  3  3        333       Champions
+    2  2  2  2        222           Loyal
+    3  2  1  2        212  Need Attention
+    4  1  1  1        111            Lost
+    5  1  1  1        111            Lost
     """
 
     def __init__(
