@@ -160,7 +160,7 @@ class DataQualityReport:
         if not self.fixes:
             lines.append("No problems found.")
         for f in self.fixes:
-            rows = f" (e.g. rows {', '.join(map(str, f.example_rows))})" if f.example_rows else ""
+            rows = f" (e.g. {describe_rows(f.example_rows)})" if f.example_rows else ""
             lines.append(f"- {f.issue}: {f.count:,} in '{f.column}'{rows}")
         return "\n".join(lines)
 

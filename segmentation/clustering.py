@@ -225,7 +225,9 @@ class ClusterSegmenter(BaseEstimator):
                     levels.append(OTHER_LEVEL)
                 self.category_levels_[column] = levels
 
-    def _matrix(self, table: pd.DataFrame, *, learn: bool = False) -> np.ndarray:
+    def _matrix(
+        self, table: pd.DataFrame, *, learn: bool = False, quiet: bool = False
+    ) -> np.ndarray:
         parts, feature_names = [], []
         if self.use_rfm:
             parts.append(_rfm_features(table))
@@ -233,7 +235,7 @@ class ClusterSegmenter(BaseEstimator):
         for column in self.numeric_features_:
             values = _numeric(table[column], column)
             filled = int(values.isna().sum())
-            if filled and learn:
+            if filled and learn and not quiet:
                 warnings.warn(
                     f"{filled} blank value(s) in '{column}' were filled with its median "
                     f"({self.fill_values_[column]:g}) for clustering.",
@@ -246,16 +248,26 @@ class ClusterSegmenter(BaseEstimator):
         if learn:
             self.mean_ = numeric.mean(axis=0)
             scale = numeric.std(axis=0)
-            constant = scale == 0
-            if constant.any():
+            # Exact test on the range: a constant column's std can be a rounding speck.
+            constant = numeric.max(axis=0) == numeric.min(axis=0) if len(numeric) else scale == 0
+            listed = ", ".join(repr(n) for n, c in zip(feature_names, constant) if c)
+            if constant.all() and not self.category_levels_:
                 raise SegmentationError(
-                    "Feature(s) "
-                    + ", ".join(repr(n) for n, c in zip(feature_names, constant) if c)
-                    + " have the same value for every customer and cannot separate clusters. "
-                    "Use more varied data, or cluster on other features."
+                    f"Feature(s) {listed} have the same value for every customer and cannot "
+                    "separate clusters. Use more varied data, or cluster on other features."
                 )
-            self.scale_ = scale
-        blocks = [(numeric - self.mean_) / self.scale_]
+            if constant.any() and not quiet:
+                warnings.warn(
+                    f"Feature(s) {listed} have the same value for every customer and were "
+                    "left out of the clustering.",
+                    SegmentationWarning,
+                    stacklevel=3,
+                )
+            # A constant feature gets weight 0: it cannot separate anyone now, and must
+            # not separate next month's customers either.
+            self.weights_ = np.where(constant, 0.0, 1.0)
+            self.scale_ = np.where(constant, 1.0, scale)
+        blocks = [(numeric - self.mean_) / self.scale_ * self.weights_]
         for column, levels in self.category_levels_.items():
             text = table[column].astype(object).where(table[column].notna(), BLANK_LEVEL)
             text = text.astype(str)
@@ -286,9 +298,12 @@ class ClusterSegmenter(BaseEstimator):
                 f"{2 * candidates[0]} for {candidates[0]} clusters)."
             )
         candidates = [k for k in candidates if 2 * k <= n]
-        order = sorted_id_order(customer_ids(table))
-        table = table.iloc[order]
+        # Fit on rows sorted by their feature values, so neither row order nor customer
+        # ids can change the sample, the k-means start or the float sums.
+        table = table.iloc[sorted_id_order(customer_ids(table))]
         self._learn_features(table)
+        first = np.round(self._matrix(table, learn=True, quiet=True), 9)
+        table = table.iloc[np.lexsort(first.T[::-1])]
         matrix = self._matrix(table, learn=True)
 
         rng = np.random.default_rng(self.random_state)
@@ -437,6 +452,7 @@ class ClusterSegmenter(BaseEstimator):
             "category_levels": {c: list(v) for c, v in self.category_levels_.items()},
             "mean": self.mean_.tolist(),
             "scale": self.scale_.tolist(),
+            "weights": self.weights_.tolist(),
             "centers": self.centers_.tolist(),
             "names": list(self.names_),
             "actions": list(self.actions_),
@@ -457,6 +473,9 @@ class ClusterSegmenter(BaseEstimator):
         model.category_levels_ = {c: list(v) for c, v in data["category_levels"].items()}
         model.mean_ = np.asarray(data["mean"], dtype="float64")
         model.scale_ = np.asarray(data["scale"], dtype="float64")
+        model.weights_ = np.asarray(
+            data.get("weights", np.ones_like(model.scale_)), dtype="float64"
+        )
         model.centers_ = np.asarray(data["centers"], dtype="float64")
         model.names_ = list(data["names"])
         model.actions_ = list(data["actions"])

@@ -51,6 +51,17 @@ class CustomerData:
     report: DataQualityReport
 
 
+def _as_int_if_whole(values: pd.Series) -> pd.Series:
+    """Whole-number columns as int64, so 3 is shown as 3 and not 3.0."""
+    if len(values) and (np.mod(values.to_numpy(dtype="float64"), 1) == 0).all():
+        return values.astype(np.int64)
+    return values
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"
+
+
 def sorted_id_order(ids: np.ndarray) -> np.ndarray:
     """Indices that sort customer ids: numerically when all are digits, else as text."""
     text = np.asarray(ids, dtype=str)
@@ -90,7 +101,7 @@ def _drop_incomplete(
         missing = values.isna().to_numpy() & keep
         if missing.any():
             report.add(
-                f"Rows without a {role} were left out",
+                f"Rows without {_article(role)} {role} were left out",
                 labels[role],
                 int(missing.sum()),
                 rows[missing],
@@ -321,12 +332,17 @@ def _read_customer_table(
         as_of_ts = _resolve_as_of(as_of, latest)
         recency = (as_of_ts - last_purchase) / pd.Timedelta(days=1)
 
-    parsed = {"customer id": ids, "recency": recency, "frequency": frequency, "monetary": monetary}
+    parsed = {
+        "customer id": ids,
+        "recency": recency,
+        "frequency": frequency,
+        "monetary value": monetary,
+    }
     labels = {
         "customer id": roles["customer_id"],
         "recency": recency_label,
         "frequency": roles["frequency"],
-        "monetary": roles["monetary"],
+        "monetary value": roles["monetary"],
     }
     keep = _drop_incomplete(parsed, labels, rows, report)
 
@@ -368,6 +384,8 @@ def _read_customer_table(
     for extra in extras:
         table[extra] = frame[extra]
     table = table[keep]
+    for column in (names.RECENCY, names.FREQUENCY):
+        table[column] = _as_int_if_whole(table[column])
     report.rows_used = int(keep.sum())
     return table, as_of_ts
 

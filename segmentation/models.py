@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,11 +124,21 @@ class SegmentationModel:
         return cls.from_dict(data)
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json(indent=1), encoding="utf-8")
+        """Write the JSON next to ``path`` first, then swap it in: never a half file."""
+        path = Path(path)
+        partial = path.with_name(f"~{path.name}.partial")
+        partial.write_text(self.to_json(indent=1), encoding="utf-8")
+        os.replace(partial, path)
 
     @classmethod
     def load(cls, path: str | Path) -> SegmentationModel:
-        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise SegmentationError(
+                f"No saved model at '{path}'. Check the file name, or fit a model first."
+            ) from exc
+        return cls.from_json(text)
 
 
 def _restore_nan(data: dict) -> dict:

@@ -367,8 +367,8 @@ class SegmentMap:
         }
         values["FM"] = (values["F"] + values["M"]) / 2
         codes = np.full(r.shape, len(self.table), dtype=np.int16)
-        for code, row in enumerate(self.table.itertuples(index=False)):
-            row = dict(zip(MAP_COLUMNS, row))
+        # One pass per map row (a dozen segments), each over all 125 combinations.
+        for code, row in enumerate(self.table.to_dict("records")):
             holds = codes == len(self.table)
             for key in ("R", "F", "M", "FM"):
                 low, high = row[f"{key} Min"], row[f"{key} Max"]
