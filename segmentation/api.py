@@ -39,9 +39,9 @@ def rfm_table(frame: pd.DataFrame, **read_options: object) -> pd.DataFrame:
     >>> log = pd.DataFrame({"Customer ID": [1, 1, 2], "Date": ["2024-01-01",
     ...     "2024-01-20", "2024-01-10"], "Amount": [10, 15, 40]})
     >>> rfm_table(log)[["Customer ID", "Recency", "Frequency", "Monetary"]]
-      Customer ID  Recency  Frequency  Monetary
-    0           1        1          2      25.0
-    1           2       11          1      40.0
+       Customer ID  Recency  Frequency  Monetary
+    0            1        1          2      25.0
+    1            2       11          1      40.0
     """
     return read_customers(frame, **read_options).table
 

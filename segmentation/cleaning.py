@@ -401,21 +401,33 @@ def to_dates(
 
 
 def to_ids(values: pd.Series, column: str, report: DataQualityReport) -> pd.Series:
-    """Customer ids as trimmed text; whole numbers lose Excel's trailing ``.0``."""
-    if pd.api.types.is_float_dtype(values.dtype):
-        whole = values.notna() & (values % 1 == 0)
-        ids = values.astype(object)
-        ids[whole] = values[whole].astype("int64").astype(str)
-        ids[~whole & values.notna()] = values[~whole & values.notna()].astype(str)
-        return ids.where(values.notna())
-    if pd.api.types.is_integer_dtype(values.dtype):
-        return values.astype(str).astype(object)
-    is_float = _cell_types(values).isin((float, np.float64))
+    """Customer ids: whole numbers stay numbers (int64), anything else becomes trimmed text.
+
+    A column of whole numbers (Excel stores them as floats) comes back as int64, or as
+    float64 when some cells are blank; text ids keep leading zeros and lose only the
+    spaces around them.
+    """
+    numeric = pd.api.types.is_numeric_dtype(values.dtype)
+    if numeric and not pd.api.types.is_bool_dtype(values.dtype):
+        if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
+            return values.astype(np.int64)
+        numbers = pd.Series(
+            values.to_numpy(dtype="float64", na_value=np.nan), index=values.index, name=values.name
+        )
+        whole = (numbers % 1 == 0) & (numbers.abs() < 2**53)
+        if (whole | numbers.isna()).all():
+            return numbers
+        return numbers.astype(object).where(numbers.isna(), numbers.astype(str))
+    types = _cell_types(values)
+    numeric_cells = types.isin((int, float, np.int64, np.float64))
+    if numeric_cells.all() or (numeric_cells | values.isna()).all():
+        return to_ids(values.astype("float64"), column, report)
     ids = values.astype(object)
-    if is_float.any():
-        floats = values[is_float].astype("float64")
-        ids[floats.index] = np.where(
-            floats % 1 == 0, floats.round().astype("int64").astype(str), floats.astype(str)
+    floats = types.isin((float, np.float64))
+    if floats.any():
+        whole = values[floats].astype("float64")
+        ids[whole.index] = np.where(
+            whole % 1 == 0, whole.round().astype("int64").astype(str), whole.astype(str)
         )
     text = ids.where(ids.isna(), ids.astype(str))
     stripped = text.str.strip()

@@ -58,13 +58,21 @@ def _as_int_if_whole(values: pd.Series) -> pd.Series:
     return values
 
 
+def _id_column(ids: np.ndarray) -> np.ndarray:
+    ids = np.asarray(ids)
+    return ids if ids.dtype.kind in "iu" else ids.astype(object)
+
+
 def _article(noun: str) -> str:
     return "an" if noun[:1] in "aeiou" else "a"
 
 
 def sorted_id_order(ids: np.ndarray) -> np.ndarray:
     """Indices that sort customer ids: numerically when all are digits, else as text."""
-    text = np.asarray(ids, dtype=str)
+    ids = np.asarray(ids)
+    if ids.dtype.kind in "iuf":
+        return np.argsort(ids, kind="stable")
+    text = ids.astype(str)
     if len(text) and np.char.str_len(text).max() <= 18 and np.char.isdigit(text).all():
         return np.lexsort((text, text.astype(np.int64)))
     return np.argsort(text, kind="stable")
@@ -120,7 +128,22 @@ def _drop_incomplete(
 def _drop_duplicate_rows(
     frame: pd.DataFrame, rows: np.ndarray, report: DataQualityReport
 ) -> np.ndarray:
-    duplicated = frame.duplicated(keep="first").to_numpy()
+    # Hash each row first; only rows whose hash repeats are compared exactly.
+    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    ordered = np.sort(hashes)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    # A bitmap of the repeated hashes' low bits narrows the rows cheaply before the
+    # exact membership test.
+    low = np.zeros(1 << 22, dtype=bool)
+    low[repeated & ((1 << 22) - 1)] = True
+    candidates = low[hashes & ((1 << 22) - 1)]
+    if candidates.any():
+        picked = hashes[candidates]
+        slot = np.searchsorted(repeated, picked).clip(max=len(repeated) - 1)
+        candidates[candidates] = repeated[slot] == picked
+    duplicated = np.zeros(len(frame), dtype=bool)
+    if candidates.any():
+        duplicated[candidates] = frame[candidates].duplicated(keep="first").to_numpy()
     report.add("Duplicate rows were removed", "(all)", int(duplicated.sum()), rows[duplicated])
     return ~duplicated
 
@@ -175,15 +198,20 @@ def aggregate_transactions(
     if orders is None:
         frequency = np.bincount(codes[purchase], minlength=n)
     else:
-        pair = pd.factorize(pd.MultiIndex.from_arrays([codes[purchase], orders[purchase]]))[1]
-        frequency = np.bincount(pair.get_level_values(0).to_numpy(), minlength=n)
+        # Distinct (customer, order) pairs; a line without an order id is an order alone.
+        order_codes, order_uniques = pd.factorize(orders[purchase])
+        blank = order_codes < 0
+        order_codes[blank] = len(order_uniques) + np.arange(int(blank.sum()))
+        span = len(order_uniques) + int(blank.sum())
+        pairs = pd.unique(codes[purchase].astype(np.int64) * span + order_codes)
+        frequency = np.bincount(pairs // span, minlength=n)
     monetary = exact_sums(codes, amounts, n)
 
     last_dates = last.astype("datetime64[D]")
     recency = (np.datetime64(as_of, "D") - last_dates) / _DAY
     return pd.DataFrame(
         {
-            names.CUSTOMER_ID: uniques[order].astype(object),
+            names.CUSTOMER_ID: _id_column(uniques[order]),
             names.RECENCY: recency.astype(np.int64),
             names.FREQUENCY: frequency.astype(np.int64),
             names.MONETARY: monetary,
@@ -246,11 +274,11 @@ def _read_transactions(
     orders = None
     if "order_id" in roles:
         order_ids = to_ids(frame[roles["order_id"]], roles["order_id"], report)
-        # A line without an order id counts as an order of its own.
-        own_order = "\x00row " + pd.Series(rows, index=order_ids.index).astype(str)
-        orders = order_ids.fillna(own_order).to_numpy()[keep]
+        orders = order_ids.to_numpy()[keep]
 
     ids_kept = ids.to_numpy()[keep]
+    if ids_kept.dtype.kind == "f":  # whole numbers that had blanks among them
+        ids_kept = ids_kept.astype(np.int64)
     dates_kept = dates.to_numpy()[keep]
     amounts_kept = amounts.to_numpy()[keep]
     rows_kept = rows[keep]
@@ -384,6 +412,8 @@ def _read_customer_table(
     for extra in extras:
         table[extra] = frame[extra]
     table = table[keep]
+    if table[names.CUSTOMER_ID].dtype.kind == "f":  # whole-number ids that had blanks
+        table[names.CUSTOMER_ID] = table[names.CUSTOMER_ID].astype(np.int64)
     for column in (names.RECENCY, names.FREQUENCY):
         table[column] = _as_int_if_whole(table[column])
     report.rows_used = int(keep.sum())

@@ -288,11 +288,20 @@ def test_missing_extra_column_is_named():
         read_customers(_log(), extras=["Region"])
 
 
-def test_numeric_ids_sort_numerically():
+def test_numeric_ids_stay_numbers_and_sort_numerically():
     log = pd.DataFrame(
         {"Customer": [10, 9, 100], "Date": ["2024-01-01"] * 3, "Amount": [1.0, 2.0, 3.0]}
     )
-    assert read_customers(log).table["Customer ID"].tolist() == ["9", "10", "100"]
+    ids = read_customers(log).table["Customer ID"]
+    assert ids.tolist() == [9, 10, 100] and ids.dtype == np.int64
+    # Excel hands whole numbers over as floats, with blanks among them.
+    floats = log.assign(Customer=[10.0, np.nan, 100.0])
+    with pytest.warns(SegmentationWarning, match="Rows without a customer id"):
+        ids = read_customers(floats).table["Customer ID"]
+    assert ids.tolist() == [10, 100] and ids.dtype == np.int64
+    # Text ids keep their leading zeros.
+    text = log.assign(Customer=["010", "9", "0100"])
+    assert read_customers(text).table["Customer ID"].tolist() == ["9", "010", "0100"]
 
 
 def test_monetary_sum_does_not_depend_on_row_order():
