@@ -1,0 +1,94 @@
+"""Run the benchmarks: ``python -m bench [--sizes 100k,1M,10M] [--repeats 3] [--save]``.
+
+Each size's synthetic log is generated once, saved, and every case runs on that same
+data in a fresh process. The table lists min and median seconds, rows per second
+(rows = the case's input rows), the step's own peak allocation (tracemalloc, in one
+extra untimed run) and the process's peak resident memory (input data included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.cases import CASES
+from bench.data import transactions
+
+SIZES = {"100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
+RESULTS = Path(__file__).parent / "results" / "latest.md"
+
+
+def _run_case(name: str, data_path: Path, repeats: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.worker", name, str(data_path), str(repeats)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _row(size: str, name: str, result: dict) -> str:
+    if "error" in result:
+        return f"| {size} | {name} | failed: {result['error']} | | | | |"
+    seconds = result["seconds"]
+    best, median = min(seconds), statistics.median(seconds)
+    rate = result["rows"] / best if best else float("inf")
+    return (
+        f"| {size} | {name} | {best:.3f} / {median:.3f} | {rate:,.0f} | "
+        f"{result['rows']:,} | {result['step_peak_bytes'] / 2**30:.2f} GB | "
+        f"{result['peak_bytes'] / 2**30:.2f} GB |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--sizes", default="1M,10M", help="comma-separated: 100k, 1M, 10M")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cases", default="", help="only cases whose name contains this")
+    parser.add_argument("--save", action="store_true", help=f"also write {RESULTS.name}")
+    args = parser.parse_args(argv)
+
+    lines = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}",
+        "",
+        "| transactions | case | seconds (min / median) | rows/s | input rows "
+        "| step peak memory | process peak |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    print("\n".join(lines), flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        for size in args.sizes.split(","):
+            log = transactions(SIZES[size.strip()])
+            path = Path(folder) / f"log_{size}.npz"
+            np.savez(path, **{c.replace(" ", "_"): log[c].to_numpy() for c in log.columns})
+            del log
+            for name in CASES:
+                if args.cases and args.cases not in name:
+                    continue
+                line = _row(size, name, _run_case(name, path, args.repeats))
+                lines.append(line)
+                print(line, flush=True)
+    if args.save:
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
