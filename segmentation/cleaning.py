@@ -78,6 +78,9 @@ _TEXT_DATE_FORMATS = (
 )
 
 
+ALL_COLUMNS = "(all)"  # a fix about whole rows, not one column
+
+
 @dataclass
 class Fix:
     """One kind of change made to the data, with how often it was made."""
@@ -117,8 +120,9 @@ class DataQualityReport:
         self.fixes.append(Fix(issue, column, int(count), example))
         if warn:
             where = f" ({describe_rows(rows)})" if rows is not None and len(rows) else ""
+            place = "" if column == ALL_COLUMNS else f" in column '{column}'"
             warnings.warn(
-                f"{issue}: {count} in column '{column}'{where}.",
+                f"{issue}: {count}{place}{where}.",
                 SegmentationWarning,
                 stacklevel=3,
             )
@@ -152,6 +156,15 @@ class DataQualityReport:
             ],
         }
 
+    def summary_line(self) -> str:
+        """One sentence: rows read and used, customers, how many fixes."""
+        fixes = sum(f.count for f in self.fixes)
+        tail = f"{fixes:,} cells or rows fixed or left out" if fixes else "no problems found"
+        return (
+            f"{self.rows_read:,} rows read, {self.rows_used:,} used, "
+            f"{self.customers:,} customers; {tail}."
+        )
+
     def __str__(self) -> str:
         lines = [
             f"Rows read: {self.rows_read:,}; rows used: {self.rows_used:,}; "
@@ -161,7 +174,8 @@ class DataQualityReport:
             lines.append("No problems found.")
         for f in self.fixes:
             rows = f" (e.g. {describe_rows(f.example_rows)})" if f.example_rows else ""
-            lines.append(f"- {f.issue}: {f.count:,} in '{f.column}'{rows}")
+            place = "" if f.column == ALL_COLUMNS else f" in '{f.column}'"
+            lines.append(f"- {f.issue}: {f.count:,}{place}{rows}")
         return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from segmentation import names
 from segmentation.cleaning import (
+    ALL_COLUMNS,
     DataQualityReport,
     blank_out_markers,
     to_dates,
@@ -87,7 +88,9 @@ def _drop_blank_rows(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     blank = frame.isna().all(axis=1).to_numpy()
     if blank.any():
-        report.add("Blank rows were skipped", "(all)", int(blank.sum()), rows[blank], warn=False)
+        report.add(
+            "Blank rows were skipped", ALL_COLUMNS, int(blank.sum()), rows[blank], warn=False
+        )
         frame, rows = frame[~blank], rows[~blank]
     if frame.empty:
         raise SegmentationError(
@@ -144,7 +147,7 @@ def _drop_duplicate_rows(
     duplicated = np.zeros(len(frame), dtype=bool)
     if candidates.any():
         duplicated[candidates] = frame[candidates].duplicated(keep="first").to_numpy()
-    report.add("Duplicate rows were removed", "(all)", int(duplicated.sum()), rows[duplicated])
+    report.add("Duplicate rows were removed", ALL_COLUMNS, int(duplicated.sum()), rows[duplicated])
     return ~duplicated
 
 

@@ -21,6 +21,9 @@ ACTION = "Recommended Action"
 DESCRIPTION = "Description"
 
 
+MAX_PROFILE_LEVELS = 30
+
+
 def segment_profile(
     table: pd.DataFrame,
     segment_column: str = names.RFM_SEGMENT,
@@ -39,8 +42,8 @@ def segment_profile(
     segment_column : str, default "RFM Segment"
     actions, descriptions : mapping of segment to text, optional
     extras : list of str
-        Extra columns to profile: numeric ones by their mean, others by their most
-        common value and its share.
+        Extra columns to profile: numeric ones by their mean, others (with at most 30
+        distinct values) by their most common value and its share.
 
     Returns
     -------
@@ -86,7 +89,8 @@ def segment_profile(
         numeric = pd.to_numeric(values, errors="coerce")
         if numeric.notna().sum() >= 0.9 * values.notna().sum() and values.notna().any():
             profile[f"Mean {column}"] = numeric.groupby(segments, observed=True).mean()
-        else:
+        elif values.nunique() <= MAX_PROFILE_LEVELS:
+            # Names, e-mails and other free text say nothing about a segment: skipped.
             profile[f"Top {column}"] = _top_category(values, segments)
     ranking = profile.reset_index(names=SEGMENT).sort_values(
         [REVENUE, CUSTOMERS, SEGMENT], ascending=[False, False, True], kind="stable"

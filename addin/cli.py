@@ -1,0 +1,162 @@
+"""The ``segment`` command: segment customers in a workbook, CSV or Parquet file.
+
+Kept light at import time (no pandas, no scikit-learn) so that ``segment --help``
+answers at once; the work is imported when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DESCRIPTION = """\
+Segment customers: RFM scores, named segments (Champions, At Risk, ...) and
+behavioural clusters, from a customer table or a transaction log in an Excel
+workbook (.xlsx, .xlsm), a CSV or a Parquet file."""
+
+RUN_EPILOG = """\
+examples:
+  segment run orders.xlsx
+      RFM segments for the transaction log in orders.xlsx; the results go to
+      orders.segmented.xlsx (a Customers sheet, a Segment Summary with charts,
+      and the saved model). orders.xlsx is not changed.
+  segment run customers.xlsx --table Customers --method both --segments auto
+      RFM segments and 3-6 behavioural clusters, added as columns to the
+      'Customers' table.
+  segment run june.csv --model may.segmented.xlsx -o june.xlsx
+      Score June's customers with the model saved in May's results, so the
+      segments mean the same thing in both months.
+"""
+
+
+def _add_input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", type=Path, help="the .xlsx, .xlsm, .csv or .parquet file")
+    parser.add_argument("--sheet", help="the sheet holding the table (default: found by headers)")
+    parser.add_argument("--table", help="the Excel Table (ListObject) to use, by name")
+    parser.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="analysis date, e.g. 2024-12-31 (default: the day after the last purchase)",
+    )
+    parser.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="ROLE=HEADER",
+        help="name a column explicitly, e.g. --column amount='Net Sales' (roles: customer_id, "
+        "date, amount, quantity, unit_price, order_id, recency, last_purchase, frequency, "
+        "monetary); may be repeated",
+    )
+
+
+def _add_method_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--method",
+        choices=("rfm", "cluster", "both"),
+        default="rfm",
+        help="rfm: scores and named segments; cluster: behavioural clusters; both (default: rfm)",
+    )
+    parser.add_argument(
+        "--segments",
+        default="auto",
+        metavar="K|auto",
+        help="number of behavioural clusters, or auto to choose 3-6 (default: auto)",
+    )
+    parser.add_argument(
+        "--bins",
+        type=int,
+        default=5,
+        metavar="N",
+        help="scores per R, F and M dimension, 3 to 10 (default: 5)",
+    )
+    parser.add_argument(
+        "--ties",
+        choices=("quantile", "rank"),
+        default="quantile",
+        help="quantile: tied values share a score, as the R rfm package does; rank: "
+        "equal-sized score groups (default: quantile)",
+    )
+    parser.add_argument(
+        "--features",
+        default="",
+        metavar="COLUMNS",
+        help="extra columns to cluster on, comma-separated (text columns become categories)",
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        metavar="WORKBOOK_OR_JSON",
+        help="score with a model saved earlier (a segmented workbook or a .json file) "
+        "instead of fitting a new one",
+    )
+
+
+def _version() -> str:
+    # From the installed metadata: importing the engine would load pandas and sklearn.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("excel-segmentation")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="segment", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"segment {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    run = commands.add_parser(
+        "run",
+        help="segment the customers and write the results to a workbook",
+        description="Segment the customers in INPUT and write the results to a workbook.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_input_options(run)
+    _add_method_options(run)
+    run.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="the workbook to write (default: INPUT.segmented.xlsx beside the input)",
+    )
+    run.add_argument(
+        "--in-place",
+        action="store_true",
+        help="update the input workbook itself (a backup copy is written first)",
+    )
+    run.add_argument("--save-model", type=Path, metavar="JSON", help="also save the model here")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+
+    profile = commands.add_parser(
+        "profile",
+        help="print the segment profile without writing anything",
+        description="Segment INPUT and print the per-segment profile; nothing is written.",
+    )
+    _add_input_options(profile)
+    _add_method_options(profile)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check the data and print the data-quality report; nothing is written",
+        description="Read INPUT as the segmentation would and report every fix and problem.",
+    )
+    _add_input_options(validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from addin.commands import run_command
+
+    return run_command(args, parser)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""What each ``segment`` command does, over files. The parser lives in :mod:`addin.cli`."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from addin import names
+from addin.errors import WorkbookError
+from addin.finding import find_input
+from addin.model_sheet import read_model, read_record
+from addin.pipeline import (
+    RunOptions,
+    RunOutcome,
+    run_pipeline,
+    segment_frame,
+    strip_previous_output,
+    write_results,
+)
+from addin.progress import ProgressBar
+from addin.safety import (
+    WORKBOOK_SUFFIXES,
+    atomic_write,
+    check_readable,
+    check_writable,
+    describe_at_risk,
+    parts_at_risk,
+)
+from addin.sources import read_source
+from addin.xlsx import FileWorkbook
+from segmentation import SegmentationError, SegmentationModel, read_customers
+from segmentation.errors import SegmentationWarning
+
+MAX_SHEET_ROWS = 1_048_575  # Excel's limit, less the header row
+
+
+def _parse_columns(pairs: list[str]) -> dict[str, str] | None:
+    mapping = {}
+    for pair in pairs:
+        role, sep, header = pair.partition("=")
+        if not sep or not role.strip() or not header.strip():
+            raise WorkbookError(
+                f"--column needs ROLE=HEADER, e.g. --column amount='Net Sales'. Got '{pair}'."
+            )
+        mapping[role.strip()] = header.strip().strip("'\"")
+    return mapping or None
+
+
+def _load_model(path: Path) -> SegmentationModel:
+    if path.suffix.lower() == ".json":
+        return SegmentationModel.load(path)
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise WorkbookError(
+            f"--model must be a workbook with a '{names.MODEL_SHEET}' sheet or a .json file; "
+            f"got '{path.name}'."
+        )
+    check_readable(path)
+    model = read_model(FileWorkbook(path).read_sheet(names.MODEL_SHEET))
+    if model is None:
+        raise WorkbookError(
+            f"'{path.name}' has no '{names.MODEL_SHEET}' sheet. Use a workbook written by "
+            "`segment run`, or a model saved with --save-model."
+        )
+    return model
+
+
+def _options(args: argparse.Namespace) -> RunOptions:
+    segments = getattr(args, "segments", "auto")
+    if segments != "auto":
+        try:
+            segments = int(segments)
+        except ValueError as exc:
+            raise WorkbookError(
+                f"--segments must be a whole number such as 4, or auto; got '{segments}'."
+            ) from exc
+    features = [f.strip() for f in getattr(args, "features", "").split(",") if f.strip()]
+    model = _load_model(args.model) if getattr(args, "model", None) else None
+    return RunOptions(
+        sheet=args.sheet,
+        table=args.table,
+        method=getattr(args, "method", "rfm"),
+        n_clusters=segments,
+        n_bins=getattr(args, "bins", 5),
+        ties=getattr(args, "ties", "quantile"),
+        as_of=args.as_of,
+        columns=_parse_columns(args.column),
+        features=features or None,
+        model=model,
+    )
+
+
+def default_output(path: Path) -> Path:
+    suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
+    return path.with_name(f"{path.stem}.segmented{suffix}")
+
+
+def backup_path(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return path.with_name(f"{path.stem} (backup {stamp}){path.suffix}")
+
+
+def _print_summary(outcome: RunOutcome, output: Path | None) -> None:
+    result = outcome.result
+    out = sys.stdout
+    out.write(
+        f"\nSegmented {len(result.customers):,} customers from {outcome.source} "
+        f"({result.data.report.summary_line()})\n"
+    )
+    for title, profile in (("RFM segments", result.rfm_profile),
+                           ("Clusters", result.cluster_profile)):  # fmt: skip
+        if profile is None:
+            continue
+        out.write(f"\n{title} (priority order):\n")
+        rows = zip(
+            profile["Priority"],
+            profile["Segment"],
+            profile["Customers"],
+            profile["% Customers"],
+            profile["% Revenue"],
+        )
+        for priority, segment, count, share, revenue in rows:
+            out.write(
+                f"  {priority:>2}. {segment:<28} {count:>9,} customers {share:>6.1%}"
+                f"   revenue {revenue:>6.1%}\n"
+            )
+    for message in outcome.warnings:
+        out.write(f"\nNote: {message}")
+    if outcome.warnings:
+        out.write("\n")
+    if output is not None:
+        out.write(f"\nWritten: {output}\n  sheets: {', '.join(outcome.sheets)}\n")
+        if outcome.written_columns:
+            out.write(f"  new columns: {', '.join(outcome.written_columns)}\n")
+
+
+def command_run(args: argparse.Namespace) -> int:
+    source = args.input
+    check_readable(source)
+    options = _options(args)
+    is_workbook = source.suffix.lower() in WORKBOOK_SUFFIXES
+    if args.in_place and not is_workbook:
+        raise WorkbookError("--in-place works on .xlsx and .xlsm workbooks only; use -o.")
+    if args.in_place and args.output:
+        raise WorkbookError("Use either --in-place or -o, not both.")
+    output = source if args.in_place else (args.output or default_output(source))
+    if output.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise WorkbookError(f"The output must be an .xlsx or .xlsm file; got '{output.name}'.")
+    if not args.in_place and output.resolve() == source.resolve():
+        raise WorkbookError(
+            "The output would overwrite the input. Use --in-place to update the input "
+            "(a backup is made), or choose another -o."
+        )
+    at_risk = parts_at_risk(source) if is_workbook else []
+    if is_workbook:
+        if args.in_place:
+            check_writable(source)
+        if at_risk and args.in_place:
+            raise WorkbookError(
+                f"'{source.name}' contains {describe_at_risk(at_risk)}, which this tool "
+                "cannot carry through a rewrite. It was not changed. Run without --in-place "
+                "to write the results to a new workbook instead."
+            )
+    check_writable(output)
+
+    bar = ProgressBar(enabled=not args.quiet)
+    try:
+        if is_workbook:
+            book = FileWorkbook(source)
+            outcome = run_pipeline(book, options, bar.update)
+        else:
+            book, outcome = _run_on_data_file(source, options, bar.update)
+        if is_workbook and at_risk:
+            outcome.warnings.append(
+                f"The input has {describe_at_risk(at_risk)} that cannot be copied into the "
+                f"output workbook; '{source.name}' keeps them unchanged."
+            )
+        if args.in_place:
+            backup = backup_path(source)
+            shutil.copy2(source, backup)
+            outcome.warnings.append(f"A backup of the original was saved as '{backup.name}'.")
+        bar.update("Saving the workbook", 0.95)
+        atomic_write(output, book.save)
+        if args.save_model:
+            outcome.result.model.save(args.save_model)
+        bar.update("Done", 1.0)
+    finally:
+        bar.close()
+    if not args.quiet:
+        _print_summary(outcome, output)
+    return 0
+
+
+def _run_on_data_file(source: Path, options: RunOptions, progress) -> tuple:
+    progress(f"Reading {source.name}", 0.03)
+    frame = read_source(source, options.columns)
+    result, messages = segment_frame(frame, options, first_row=2, progress=progress)
+    if len(result.customers) > MAX_SHEET_ROWS:
+        raise WorkbookError(
+            f"{len(result.customers):,} customers do not fit on one Excel sheet "
+            f"({MAX_SHEET_ROWS:,} rows). Split the data, or segment a subset."
+        )
+    book = FileWorkbook.new()
+    placeholder = book.book.active
+    outcome = RunOutcome(result, source.name, messages)
+    write_results(book, result, None, frame.index, outcome, progress)
+    book.book.remove(placeholder)
+    return book, outcome
+
+
+def _read_for_report(args: argparse.Namespace) -> tuple[pd.DataFrame, int, str]:
+    check_readable(args.input)
+    if args.input.suffix.lower() in WORKBOOK_SUFFIXES:
+        book = FileWorkbook(args.input)
+        record = read_record(book.read_sheet(names.MODEL_SHEET))
+        ref = find_input(book, sheet=args.sheet, table=args.table, recorded=record)
+        return strip_previous_output(book.read_table(ref), record), ref.first_row + 1, ref.label
+    return read_source(args.input, _parse_columns(args.column)), 2, args.input.name
+
+
+def command_profile(args: argparse.Namespace) -> int:
+    frame, first_row, label = _read_for_report(args)
+    options = _options(args)
+    result, messages = segment_frame(frame, options, first_row=first_row, progress=lambda *a: None)
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_columns", 30)
+    for title, profile in (("RFM segments", result.rfm_profile),
+                           ("Clusters", result.cluster_profile)):  # fmt: skip
+        if profile is not None:
+            print(f"{title} in {label}:\n{profile.to_string(index=False)}\n")
+    for message in messages:
+        print(f"Note: {message}")
+    return 0
+
+
+def command_validate(args: argparse.Namespace) -> int:
+    frame, first_row, label = _read_for_report(args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SegmentationWarning)
+        data = read_customers(
+            frame, columns=_parse_columns(args.column), as_of=args.as_of, first_row=first_row
+        )
+    kind = "transaction log" if data.kind == "transactions" else "customer table"
+    roles = ", ".join(f"{role} = '{header}'" for role, header in data.columns.roles.items())
+    print(f"{label}: a {kind}. Columns used: {roles}.")
+    if data.as_of is not None:
+        print(f"Analysis date: {data.as_of.date()}.")
+    print(str(data.report))
+    return 0
+
+
+COMMANDS = {"run": command_run, "profile": command_profile, "validate": command_validate}
+
+
+def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        return COMMANDS[args.command](args)
+    except SegmentationError as exc:
+        sys.stderr.write(f"segment {args.command}: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("segment: interrupted; nothing was written.\n")
+        return 130

@@ -1,0 +1,104 @@
+"""Which table to segment: the rules, in order, written once for files and live Excel."""
+
+from __future__ import annotations
+
+import warnings
+
+from addin import names
+from addin.errors import WorkbookError
+from addin.workbook import TableRef, Workbook
+from segmentation import SegmentationError, detect_columns
+from segmentation.columns import normalise_header
+
+
+def _norm(text: str) -> str:
+    return normalise_header(text)
+
+
+def _headers_match(book: Workbook, ref: TableRef) -> bool:
+    try:
+        frame = book.read_table(
+            TableRef(ref.sheet, ref.name, ref.first_row, ref.first_column, ref.first_row,
+                     ref.last_column)
+        )  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            detect_columns(frame)
+    except SegmentationError:
+        return False
+    return True
+
+
+def find_input(
+    book: Workbook,
+    *,
+    sheet: str | None = None,
+    table: str | None = None,
+    recorded: dict | None = None,
+) -> TableRef:
+    """Find the input table.
+
+    In order: an Excel Table or sheet named by the user; the Excel Table holding the
+    active cell; the table recorded by the last run on this workbook; an Excel Table
+    named like "Customers" or "Transactions"; the used range of the first sheet whose
+    headers match. Sheets and tables that an earlier run wrote are never taken as input.
+    """
+    ours = set((recorded or {}).get("output_sheets") or [])
+    our_tables = {names.CUSTOMERS_TABLE, names.SUMMARY_TABLE, names.CLUSTERS_TABLE,
+                  names.K_CURVE_TABLE}  # fmt: skip
+    tables = [t for t in book.tables() if t.name not in our_tables]
+    if table:
+        for ref in tables:
+            if ref.name and ref.name.lower() == table.lower():
+                return ref
+        known = ", ".join(f"'{t.name}'" for t in tables) or "none"
+        raise WorkbookError(
+            f"There is no Excel Table named '{table}'. Tables in this workbook: {known}."
+        )
+    if sheet:
+        match = next((s for s in book.sheet_names() if s.lower() == sheet.lower()), None)
+        if match is None:
+            raise WorkbookError(
+                f"There is no sheet named '{sheet}'. Sheets: "
+                + ", ".join(f"'{s}'" for s in book.sheet_names())
+                + "."
+            )
+        on_sheet = [t for t in tables if t.sheet == match]
+        if len(on_sheet) == 1:
+            return on_sheet[0]
+        ref = book.used_range(match)
+        if ref is None:
+            raise WorkbookError(f"Sheet '{match}' is empty. Paste the data there with headers.")
+        return ref
+    selected = book.selected_table()
+    if selected is not None and selected.sheet not in ours:
+        return selected
+    if recorded:
+        for ref in tables:
+            if ref.name and ref.name == recorded.get("input_table"):
+                return ref
+        if recorded.get("input_sheet") in book.sheet_names() and not recorded.get("input_table"):
+            ref = book.used_range(str(recorded["input_sheet"]))
+            if ref is not None:
+                return ref
+    candidates = [t for t in tables if t.sheet not in ours]
+    for preferred in names.INPUT_TABLE_NAMES:
+        for ref in candidates:
+            if _norm(ref.name or "") == preferred or _norm(ref.sheet) == preferred:
+                if _headers_match(book, ref):
+                    return ref
+    for ref in candidates:
+        if _headers_match(book, ref):
+            return ref
+    for name in book.sheet_names():
+        if name in ours or name in (names.SETTINGS_SHEET, names.MODEL_SHEET):
+            continue
+        ref = book.used_range(name)
+        if ref is not None and _headers_match(book, ref):
+            return ref
+    raise WorkbookError(
+        "No customer table or transaction log found: no sheet has headers such as "
+        "'Customer ID', 'Order Date' and 'Amount' (a transaction log) or 'Customer ID', "
+        "'Recency', 'Frequency' and 'Monetary' (a customer table) in its first row. Name the "
+        "sheet with --sheet or the Excel Table with --table, or rename the headers."
+    )

@@ -1,0 +1,35 @@
+"""Sheet, table and settings names that are part of the product.
+
+Templates and users' workbooks refer to these exact strings: define them here once.
+Column names live in :mod:`segmentation.names`.
+"""
+
+from segmentation import names as columns
+
+CUSTOMERS_SHEET = "Customers"
+SUMMARY_SHEET = "Segment Summary"
+CLUSTERS_SHEET = "Cluster Profiles"
+MODEL_SHEET = "Segmentation Model"
+SETTINGS_SHEET = "Segmentation Settings"
+
+# Excel Table names (no spaces allowed).
+CUSTOMERS_TABLE = "SegmentedCustomers"
+SUMMARY_TABLE = "SegmentSummary"
+CLUSTERS_TABLE = "ClusterProfiles"
+K_CURVE_TABLE = "ClusterKSelection"
+
+OUTPUT_SHEETS = (CUSTOMERS_SHEET, SUMMARY_SHEET, CLUSTERS_SHEET, MODEL_SHEET)
+
+# Columns written beside a customer table; the value columns only when derived.
+SCORE_COLUMNS = (
+    columns.R_SCORE,
+    columns.F_SCORE,
+    columns.M_SCORE,
+    columns.RFM_SCORE,
+    columns.RFM_SEGMENT,
+)
+CLUSTER_COLUMNS = (columns.CLUSTER, columns.CLUSTER_NAME)
+OUTPUT_COLUMNS = (*columns.RFM_VALUES, *SCORE_COLUMNS, *CLUSTER_COLUMNS)
+
+# Preferred input table names, in order (compared ignoring case and spaces).
+INPUT_TABLE_NAMES = ("customers", "customer", "transactions", "transaction", "orders", "sales")

@@ -1,0 +1,182 @@
+"""Read a table from a workbook, segment it, write the results back: written once.
+
+The same function serves the command line (files) and the ribbon buttons (live Excel):
+both hand over a :class:`~addin.workbook.Workbook`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from addin import layout as sheets
+from addin import names
+from addin.finding import find_input
+from addin.model_sheet import model_layout, read_record
+from addin.workbook import TableRef, Workbook
+from segmentation import SegmentationModel, segment_customers
+from segmentation import names as columns
+from segmentation.api import SegmentationResult
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class RunOptions:
+    """What the user asked for (command-line flags, ribbon settings)."""
+
+    sheet: str | None = None
+    table: str | None = None
+    method: str = "rfm"
+    n_clusters: int | str = "auto"
+    k_range: tuple[int, int] = (3, 6)
+    n_bins: int = 5
+    ties: str = "quantile"
+    as_of: str | None = None
+    columns: dict[str, str] | None = None
+    features: list[str] | None = None
+    categorical: list[str] | None = None
+    segment_map: object = "default"
+    model: SegmentationModel | None = None
+
+
+@dataclass
+class RunOutcome:
+    result: SegmentationResult
+    source: str
+    warnings: list[str] = field(default_factory=list)
+    written_columns: list[str] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
+
+
+def _noop(step: str, fraction: float) -> None:
+    return None
+
+
+def strip_previous_output(frame: pd.DataFrame, record: dict) -> pd.DataFrame:
+    """Drop the columns an earlier run wrote, so re-running replaces them."""
+    written = set(record.get("written_columns") or [])
+    ours = {*names.SCORE_COLUMNS, *names.CLUSTER_COLUMNS} | written
+    return frame[[c for c in frame.columns if c not in ours]]
+
+
+def segment_frame(
+    frame: pd.DataFrame, options: RunOptions, *, first_row: int, progress: Progress
+) -> tuple[SegmentationResult, list[str]]:
+    """Run the engine, collecting its warnings as text for the user."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = segment_customers(
+            frame,
+            method=options.method,
+            model=options.model,
+            columns=options.columns,
+            as_of=options.as_of,
+            n_bins=options.n_bins,
+            ties=options.ties,
+            segment_map=options.segment_map,
+            n_clusters=options.n_clusters,
+            k_range=options.k_range,
+            features=options.features,
+            categorical=options.categorical,
+            first_row=first_row,
+            progress=lambda step, f: progress(step, 0.1 + 0.6 * f),
+        )
+    messages = list(dict.fromkeys(str(w.message) for w in caught))
+    return result, messages
+
+
+def new_columns(result: SegmentationResult, frame_index: pd.Index) -> pd.DataFrame:
+    """The columns to add beside a customer table, aligned with its rows."""
+    customers = result.customers
+    wanted = []
+    if result.data.columns.get("recency") is None:
+        wanted.append(columns.RECENCY)  # derived from a last-purchase date
+    wanted += [c for c in (*names.SCORE_COLUMNS, *names.CLUSTER_COLUMNS) if c in customers]
+    return customers[wanted].reindex(frame_index)
+
+
+def customers_output(result: SegmentationResult) -> pd.DataFrame:
+    """One row per customer, in a sensible column order, for the Customers sheet."""
+    table = result.customers
+    first = [
+        columns.CUSTOMER_ID,
+        columns.LAST_PURCHASE,
+        columns.RECENCY,
+        columns.FREQUENCY,
+        columns.MONETARY,
+    ]
+    tail = [c for c in (*names.SCORE_COLUMNS, *names.CLUSTER_COLUMNS) if c in table]
+    middle = [c for c in table.columns if c not in first and c not in tail]
+    return table[[c for c in first if c in table] + middle + tail]
+
+
+def run_pipeline(
+    book: Workbook, options: RunOptions, progress: Progress | None = None
+) -> RunOutcome:
+    """Find the input, segment it, and write columns and sheets into ``book``."""
+    report = progress or _noop
+    report("Finding the table", 0.02)
+    record = read_record(book.read_sheet(names.MODEL_SHEET))
+    ref = find_input(book, sheet=options.sheet, table=options.table, recorded=record)
+    report(f"Reading {ref.label}", 0.05)
+    frame = strip_previous_output(book.read_table(ref), record)
+    result, messages = segment_frame(frame, options, first_row=ref.first_row + 1, progress=report)
+    outcome = RunOutcome(result, ref.label, messages)
+    write_results(book, result, ref, frame.index, outcome, report, record)
+    return outcome
+
+
+def write_results(
+    book: Workbook,
+    result: SegmentationResult,
+    ref: TableRef | None,
+    frame_index: pd.Index,
+    outcome: RunOutcome,
+    report: Progress,
+    previous: dict | None = None,
+) -> None:
+    """Columns beside a customer table (or a Customers sheet), then the report sheets."""
+    previous = previous or {}
+    report("Writing segment columns", 0.75)
+    if result.data.kind == "customers" and ref is not None:
+        added = new_columns(result, frame_index)
+        formats = {c: f for c in added.columns if (f := sheets.number_format(c)) is not None}
+        book.write_columns(ref, added, formats)
+        outcome.written_columns = list(added.columns)
+    else:
+        customers_layout = sheets.customers_sheet(customers_output(result))
+    report("Writing the summary sheets", 0.85)
+    layouts = [sheets.summary_sheet(result, outcome.source)]
+    if result.cluster_profile is not None:
+        layouts.append(sheets.clusters_sheet(result))
+    run_record = {
+        "input_sheet": ref.sheet if ref is not None else None,
+        "input_table": ref.name if ref is not None else None,
+        "written_columns": outcome.written_columns,
+    }
+    if not outcome.written_columns:
+        layouts.insert(0, customers_layout)
+    for layout in layouts:
+        layout.name = _free_name(book, layout.name, previous, outcome)
+    run_record["output_sheets"] = [layout.name for layout in layouts] + [names.MODEL_SHEET]
+    layouts.append(model_layout(result.model, run_record))
+    for layout in layouts:
+        book.write_sheet(layout)
+        outcome.sheets.append(layout.name)
+
+
+def _free_name(book: Workbook, name: str, previous: dict, outcome: RunOutcome) -> str:
+    """Our sheet name, unless the user has a sheet of that name: then never overwrite it."""
+    ours = set(previous.get("output_sheets") or [])
+    if name not in book.sheet_names() or name in ours:
+        return name
+    alternative = f"{name} (segmented)"
+    outcome.warnings.append(
+        f"The workbook already has its own sheet '{name}'; it was left alone and the "
+        f"results went to '{alternative}'."
+    )
+    return alternative
