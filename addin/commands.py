@@ -156,7 +156,11 @@ def command_run(args: argparse.Namespace) -> int:
             "The output would overwrite the input. Use --in-place to update the input "
             "(a backup is made), or choose another -o."
         )
-    at_risk = parts_at_risk(source) if is_workbook else []
+    at_risk = []
+    if is_workbook:
+        book = FileWorkbook(source)
+        record = read_record(book.read_sheet(names.MODEL_SHEET))
+        at_risk = parts_at_risk(source, ignore_sheets=set(record.get("output_sheets") or []))
     if is_workbook:
         if args.in_place:
             check_writable(source)
@@ -171,7 +175,6 @@ def command_run(args: argparse.Namespace) -> int:
     bar = ProgressBar(enabled=not args.quiet)
     try:
         if is_workbook:
-            book = FileWorkbook(source)
             outcome = run_pipeline(book, options, bar.update)
         else:
             book, outcome = _run_on_data_file(source, options, bar.update)

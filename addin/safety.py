@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 from addin.errors import WorkbookError
 
@@ -110,15 +112,72 @@ _DROPPED_PARTS = (
     ("xl/activeX/", "ActiveX control"),
     ("xl/embeddings/", "embedded object"),
 )
+_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
-def parts_at_risk(path: Path) -> list[AtRisk]:
-    """Charts, pictures, shapes, pivot tables and controls a rewrite would lose."""
+def _targets(package: zipfile.ZipFile, part: str) -> list[str]:
+    """Parts that ``part`` points to, as package paths."""
+    folder, name = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", name + ".rels")
+    if rels not in package.namelist():
+        return []
+    root = ElementTree.fromstring(package.read(rels))
+    found = []
+    for rel in root.iter(f"{_REL_NS}Relationship"):
+        if rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+        found.append(posixpath.normpath(path))
+    return found
+
+
+def _sheet_parts(package: zipfile.ZipFile) -> dict[str, set[str]]:
+    """Sheet name -> every part reachable from that sheet (drawings, charts, media, ...)."""
+    workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    by_id = {
+        r.get("Id"): posixpath.normpath(posixpath.join("xl", r.get("Target", "").lstrip("/")))
+        if not r.get("Target", "").startswith("/")
+        else r.get("Target", "").lstrip("/")
+        for r in rels.iter(f"{_REL_NS}Relationship")
+    }
+    reachable: dict[str, set[str]] = {}
+    for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
+        start = by_id.get(sheet.get(_DOC_REL))
+        seen: set[str] = set()
+        todo = [start] if start else []
+        while todo:
+            part = todo.pop()
+            if part in seen:
+                continue
+            seen.add(part)
+            todo.extend(_targets(package, part))
+        reachable[sheet.get("name", "")] = seen
+    return reachable
+
+
+def parts_at_risk(path: Path, *, ignore_sheets: set[str] | frozenset = frozenset()) -> list[AtRisk]:
+    """Charts, pictures, shapes, pivot tables and controls a rewrite would lose.
+
+    Parts reachable only from ``ignore_sheets`` (sheets we write again ourselves, such
+    as an earlier run's summary charts) do not count.
+    """
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         return []
     found = []
     with zipfile.ZipFile(path) as package:
+        try:
+            by_sheet = _sheet_parts(package)
+        except (KeyError, ElementTree.ParseError):
+            by_sheet = {}
+        ours = set().union(*(parts for name, parts in by_sheet.items() if name in ignore_sheets))
+        theirs = set().union(*(p for name, p in by_sheet.items() if name not in ignore_sheets))
         for name in package.namelist():
+            if name in ours and name not in theirs:
+                continue
             for prefix, what in _DROPPED_PARTS:
                 if name.startswith(prefix) and not name.endswith(".rels"):
                     found.append(AtRisk(what, name))

@@ -146,7 +146,10 @@ def segment_customers(
     if model is not None:
         method = "both" if model.rfm and model.clusters else "rfm" if model.rfm else "cluster"
         settings = model.settings
-        columns = columns or settings.get("columns") or None
+        saved_columns = settings.get("columns") or {}
+        # The saved mapping helps only when the new table has the same headers.
+        if not columns and saved_columns and set(saved_columns.values()) <= set(frame.columns):
+            columns = saved_columns
         date_format = date_format or settings.get("date_format")
 
     report_progress("Reading the table", 0.05)

@@ -447,4 +447,9 @@ def to_ids(values: pd.Series, column: str, report: DataQualityReport) -> pd.Seri
     stripped = text.str.strip()
     changed = int(((stripped != text) & text.notna()).sum())
     report.add("Spaces around customer ids were removed", column, changed, warn=False)
-    return stripped.mask(stripped == "").astype(object)
+    stripped = stripped.mask(stripped == "")
+    present = stripped.dropna()
+    if numeric_cells.any() and present.str.fullmatch(r"0|[1-9]\d{0,17}").all():
+        # Numbers typed as text among real numbers (" 12003 "): the column holds numbers.
+        return stripped.astype("float64")
+    return stripped.astype(object)
