@@ -90,12 +90,18 @@ def find_input(
     for ref in candidates:
         if _headers_match(book, ref):
             return ref
+    ranges = []
     for name in book.sheet_names():
         if name in ours or name in (names.SETTINGS_SHEET, names.MODEL_SHEET):
             continue
         ref = book.used_range(name)
         if ref is not None and _headers_match(book, ref):
             return ref
+        if ref is not None:
+            ranges.append(ref)
+    only = candidates or ranges
+    if len(only) == 1:
+        return only[0]  # the one table there is: the engine will say what it lacks
     raise WorkbookError(
         "No customer table or transaction log found: no sheet has headers such as "
         "'Customer ID', 'Order Date' and 'Amount' (a transaction log) or 'Customer ID', "

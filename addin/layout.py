@@ -38,6 +38,7 @@ class Block:
     table_name: str | None = None  # write as an Excel Table with this name
     number_formats: dict[str, str] = field(default_factory=dict)
     header: bool = True
+    fit_width: bool = True  # let this block's contents set its columns' widths
 
     @property
     def first_data_row(self) -> int:
@@ -95,6 +96,8 @@ def auto_widths(layout: SheetLayout, *, widest: float = 48.0) -> dict[int, float
     """Column widths (in characters) that fit each block's header and values."""
     widths: dict[int, float] = {}
     for block in layout.blocks:
+        if not block.fit_width:
+            continue
         for j, name in enumerate(block.frame.columns):
             values = block.frame[name]
             sample = values.head(200).astype(str).fillna("").str.len()
@@ -216,7 +219,9 @@ def summary_sheet(result: SegmentationResult, source: str) -> SheetLayout:
         quality_row = chart_row + 19
     quality = result.data.report.to_frame()
     if not quality.empty:
-        layout.blocks.append(Block("quality", quality, quality_row, 1, title="Data quality fixes"))
+        layout.blocks.append(
+            Block("quality", quality, quality_row, 1, title="Data quality fixes", fit_width=False)
+        )
     return layout
 
 

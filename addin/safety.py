@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -80,7 +81,8 @@ def check_writable(path: Path) -> None:
                 f"'{path.name}' is open in a spreadsheet program (its lock file '{lock.name}' "
                 "is present). Close it there, then run again; or write to another file with -o."
             )
-    if path.exists() and not os.access(path, os.W_OK):
+    # The mode bit is what Windows' read-only attribute maps to; os.access covers the rest.
+    if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & stat.S_IWRITE):
         raise WorkbookError(
             f"'{path.name}' is read-only. Clear the read-only setting, or write to another "
             "file with -o."

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Python packages, LibreOffice from Debian) and run them.
+# Install everything the tests need (LibreOffice from Debian, the package and its test
+# extra in a virtual environment .venv) and run ruff and the tests.
 # Usage: bash scripts/test.sh [extra pytest arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,11 @@ if ! command -v soffice >/dev/null 2>&1; then
     fi
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
-python3 -m ruff check .
-python3 -m ruff format --check .
-python3 -m pytest "$@"
+# A virtual environment: works where the system Python refuses pip installs (PEP 668).
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+.venv/bin/python -m ruff check .
+.venv/bin/python -m ruff format --check .
+.venv/bin/python -m pytest "$@"
