@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -269,3 +270,18 @@ def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     except KeyboardInterrupt:
         sys.stderr.write("segment: interrupted; nothing was written.\n")
         return 130
+    except OSError as exc:  # disk full, network drive gone, permissions
+        sys.stderr.write(
+            f"segment {args.command}: could not read or write a file ({exc}). The input was "
+            "not changed; check the disk and folder, then run again.\n"
+        )
+        return 1
+    except Exception as exc:
+        if os.environ.get("SEGMENT_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"segment {args.command}: an unexpected error stopped the run "
+            f"({type(exc).__name__}: {exc}). Nothing was written. This is a bug in the tool: "
+            "please report it with the command you ran (set SEGMENT_DEBUG=1 for details).\n"
+        )
+        return 3

@@ -157,7 +157,7 @@ def test_locked_and_read_only_workbooks(tmp_path, capsys):
         os.chmod(source, 0o644)
 
 
-def test_failed_save_leaves_the_input_and_no_temporary_file(tmp_path, monkeypatch):
+def test_failed_save_leaves_the_input_and_no_temporary_file(tmp_path, monkeypatch, capsys):
     source = write_log(tmp_path / "orders.xlsx", LOG_ROWS)
     before = digest(source)
 
@@ -166,8 +166,8 @@ def test_failed_save_leaves_the_input_and_no_temporary_file(tmp_path, monkeypatc
         raise OSError("disk full")
 
     monkeypatch.setattr("addin.xlsx.FileWorkbook.save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
-        run_segment("run", source, "--in-place", "-q")
+    assert run_segment("run", source, "--in-place", "-q") == 1
+    assert "could not read or write a file (disk full)" in capsys.readouterr().err
     assert digest(source) == before
     assert not list(tmp_path.glob("~segment-*"))
 
@@ -214,3 +214,47 @@ def test_check_readable_accepts_real_workbooks(transactions_book):
     safety.check_readable(transactions_book)
     with pytest.raises(WorkbookError, match="is a folder"):
         safety.check_readable(transactions_book.parent)
+
+
+def make_xlsm(path: Path) -> bytes:
+    """A macro-enabled workbook: the transaction log plus a VBA project part."""
+    import zipfile
+
+    plain = write_log(path.with_suffix(".tmp.xlsx"), LOG_ROWS)
+    vba = b"\xd0\xcf\x11\xe0 pretend VBA project " + bytes(range(256))
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                ).replace(
+                    b"</Types>",
+                    b'<Default Extension="bin" '
+                    b'ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+                )
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/office/2006/'
+                    b'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>',
+                )
+            target.writestr(item, data)
+        target.writestr("xl/vbaProject.bin", vba)
+    plain.unlink()
+    return vba
+
+
+def test_macros_in_xlsm_are_kept(tmp_path):
+    import zipfile
+
+    source = tmp_path / "macros.xlsm"
+    vba = make_xlsm(source)
+    assert run_segment("run", source, "--in-place", "-q") == 0
+    with zipfile.ZipFile(source) as package:
+        assert package.read("xl/vbaProject.bin") == vba
+        assert b"macroEnabled" in package.read("[Content_Types].xml")
+    assert "Segment Summary" in load_workbook(source, keep_vba=True).sheetnames
+    assert run_segment("run", source, "-q") == 0
+    assert (tmp_path / "macros.segmented.xlsm").exists()
