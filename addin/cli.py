@@ -54,32 +54,28 @@ def _add_method_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--method",
         choices=("rfm", "cluster", "both"),
-        default="rfm",
-        help="rfm: scores and named segments; cluster: behavioural clusters; both (default: rfm)",
+        help="rfm: scores and named segments; cluster: behavioural clusters; both (default: "
+        "the workbook's Segmentation Settings sheet, else rfm)",
     )
     parser.add_argument(
         "--segments",
-        default="auto",
         metavar="K|auto",
         help="number of behavioural clusters, or auto to choose 3-6 (default: auto)",
     )
     parser.add_argument(
         "--bins",
         type=int,
-        default=5,
         metavar="N",
         help="scores per R, F and M dimension, 3 to 10 (default: 5)",
     )
     parser.add_argument(
         "--ties",
         choices=("quantile", "rank"),
-        default="quantile",
         help="quantile: tied values share a score, as the R rfm package does; rank: "
         "equal-sized score groups (default: quantile)",
     )
     parser.add_argument(
         "--features",
-        default="",
         metavar="COLUMNS",
         help="extra columns to cluster on, comma-separated (text columns become categories)",
     )
@@ -147,6 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read INPUT as the segmentation would and report every fix and problem.",
     )
     _add_input_options(validate)
+    template = commands.add_parser(
+        "template",
+        help="list the template workbooks, or copy one to start from",
+        description="Template workbooks with settings, a segment map and sample data.",
+    )
+    template_commands = template.add_subparsers(dest="template_command", metavar="ACTION")
+    template_commands.required = True
+    template_commands.add_parser("list", help="show the templates")
+    new = template_commands.add_parser("new", help="copy a template to a new workbook")
+    new.add_argument("name", help="the template, e.g. rfm-starter (see: segment template list)")
+    new.add_argument("-o", "--output", type=Path, help="where to write it (default: its name)")
     return parser
 
 

@@ -19,6 +19,7 @@ from addin.model_sheet import read_model, read_record
 from addin.pipeline import (
     RunOptions,
     RunOutcome,
+    resolve_options,
     run_pipeline,
     segment_frame,
     strip_previous_output,
@@ -72,26 +73,27 @@ def _load_model(path: Path) -> SegmentationModel:
 
 
 def _options(args: argparse.Namespace) -> RunOptions:
-    segments = getattr(args, "segments", "auto")
-    if segments != "auto":
+    segments = getattr(args, "segments", None)
+    if segments not in (None, "auto"):
         try:
             segments = int(segments)
         except ValueError as exc:
             raise WorkbookError(
                 f"--segments must be a whole number such as 4, or auto; got '{segments}'."
             ) from exc
-    features = [f.strip() for f in getattr(args, "features", "").split(",") if f.strip()]
+    given = getattr(args, "features", None)
+    features = [f.strip() for f in given.split(",") if f.strip()] if given else None
     model = _load_model(args.model) if getattr(args, "model", None) else None
     return RunOptions(
         sheet=args.sheet,
         table=args.table,
-        method=getattr(args, "method", "rfm"),
+        method=getattr(args, "method", None),
         n_clusters=segments,
-        n_bins=getattr(args, "bins", 5),
-        ties=getattr(args, "ties", "quantile"),
+        n_bins=getattr(args, "bins", None),
+        ties=getattr(args, "ties", None),
         as_of=args.as_of,
         columns=_parse_columns(args.column),
-        features=features or None,
+        features=features,
         model=model,
     )
 
@@ -203,6 +205,7 @@ def command_run(args: argparse.Namespace) -> int:
 def _run_on_data_file(source: Path, options: RunOptions, progress) -> tuple:
     progress(f"Reading {source.name}", 0.03)
     frame = read_source(source, options.columns)
+    options = options.with_settings({}, None)
     result, messages = segment_frame(frame, options, first_row=2, progress=progress)
     if len(result.customers) > MAX_SHEET_ROWS:
         raise WorkbookError(
@@ -217,19 +220,26 @@ def _run_on_data_file(source: Path, options: RunOptions, progress) -> tuple:
     return book, outcome
 
 
-def _read_for_report(args: argparse.Namespace) -> tuple[pd.DataFrame, int, str]:
+def _read_for_report(
+    args: argparse.Namespace,
+) -> tuple[pd.DataFrame, int, str, FileWorkbook | None]:
     check_readable(args.input)
     if args.input.suffix.lower() in WORKBOOK_SUFFIXES:
         book = FileWorkbook(args.input)
         record = read_record(book.read_sheet(names.MODEL_SHEET))
         ref = find_input(book, sheet=args.sheet, table=args.table, recorded=record)
-        return strip_previous_output(book.read_table(ref), record), ref.first_row + 1, ref.label
-    return read_source(args.input, _parse_columns(args.column)), 2, args.input.name
+        frame = strip_previous_output(book.read_table(ref), record)
+        return frame, ref.first_row + 1, ref.label, book
+    return read_source(args.input, _parse_columns(args.column)), 2, args.input.name, None
 
 
 def command_profile(args: argparse.Namespace) -> int:
-    frame, first_row, label = _read_for_report(args)
+    frame, first_row, label, book = _read_for_report(args)
     options = _options(args)
+    if book is not None:
+        options = resolve_options(book, options, book.read_sheet(names.MODEL_SHEET))
+    else:
+        options = options.with_settings({}, None)
     result, messages = segment_frame(frame, options, first_row=first_row, progress=lambda *a: None)
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 30)
@@ -243,7 +253,7 @@ def command_profile(args: argparse.Namespace) -> int:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    frame, first_row, label = _read_for_report(args)
+    frame, first_row, label, _ = _read_for_report(args)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SegmentationWarning)
         data = read_customers(
@@ -258,7 +268,37 @@ def command_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": command_run, "profile": command_profile, "validate": command_validate}
+def command_template(args: argparse.Namespace) -> int:
+    from templates import TEMPLATES, template_path
+
+    if args.template_command == "list":
+        for key, (file_name, description) in TEMPLATES.items():
+            print(f"{key:<22} {description}  ({file_name})")
+        return 0
+    if args.name not in TEMPLATES:
+        raise WorkbookError(
+            f"There is no template '{args.name}'. Templates: {', '.join(TEMPLATES)}."
+        )
+    source = template_path(args.name)
+    target = args.output or Path(TEMPLATES[args.name][0])
+    if target.suffix.lower() != ".xlsx":
+        raise WorkbookError("A template is an .xlsx workbook; choose a name ending in .xlsx.")
+    if target.exists():
+        raise WorkbookError(
+            f"'{target}' already exists and was left alone. Choose another name with -o."
+        )
+    check_writable(target)
+    atomic_write(target, lambda path: shutil.copyfile(source, path))
+    print(f"Written: {target} (from the {args.name} template). Open it and read 'Start here'.")
+    return 0
+
+
+COMMANDS = {
+    "run": command_run,
+    "profile": command_profile,
+    "validate": command_validate,
+    "template": command_template,
+}
 
 
 def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

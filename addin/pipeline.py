@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from addin import layout as sheets
 from addin import names
+from addin.errors import WorkbookError
 from addin.finding import find_input
-from addin.model_sheet import model_layout, read_record
+from addin.model_sheet import model_layout, read_model, read_record
+from addin.settings import read_segment_map, read_settings
 from addin.workbook import TableRef, Workbook
 from segmentation import SegmentationModel, segment_customers
 from segmentation import names as columns
@@ -26,21 +28,48 @@ Progress = Callable[[str, float], None]
 
 @dataclass
 class RunOptions:
-    """What the user asked for (command-line flags, ribbon settings)."""
+    """What the user asked for (command-line flags, ribbon buttons).
+
+    ``None`` means "not given": the workbook's settings sheet decides, else the default.
+    """
 
     sheet: str | None = None
     table: str | None = None
-    method: str = "rfm"
-    n_clusters: int | str = "auto"
-    k_range: tuple[int, int] = (3, 6)
-    n_bins: int = 5
-    ties: str = "quantile"
+    method: str | None = None
+    n_clusters: int | str | None = None
+    k_range: tuple[int, int] | None = None
+    n_bins: int | None = None
+    ties: str | None = None
     as_of: str | None = None
     columns: dict[str, str] | None = None
     features: list[str] | None = None
     categorical: list[str] | None = None
-    segment_map: object = "default"
+    segment_map: object = None
     model: SegmentationModel | None = None
+
+    def with_settings(self, settings: dict[str, object], segment_map: object) -> RunOptions:
+        """Fill what was not given from the settings sheet, then from the defaults."""
+
+        def pick(value: object, key: str, default: object) -> object:
+            return value if value is not None else settings.get(key, default)
+
+        features = settings.get("features")
+        k_range = (int(settings.get("k_min", 3)), int(settings.get("k_max", 6)))
+        return replace(
+            self,
+            method=pick(self.method, "method", "rfm"),
+            n_clusters=self.n_clusters if self.n_clusters is not None else "auto",
+            k_range=self.k_range or k_range,
+            n_bins=pick(self.n_bins, "n_bins", 5),
+            ties=pick(self.ties, "ties", "quantile"),
+            as_of=pick(self.as_of, "as_of", None),
+            features=self.features
+            if self.features is not None
+            else [f.strip() for f in str(features or "").split(",") if f.strip()] or None,
+            segment_map=self.segment_map
+            if self.segment_map is not None
+            else (segment_map or "default"),
+        )
 
 
 @dataclass
@@ -114,13 +143,34 @@ def customers_output(result: SegmentationResult) -> pd.DataFrame:
     return table[[c for c in first if c in table] + middle + tail]
 
 
+def resolve_options(
+    book: Workbook, options: RunOptions, model_rows: list[list[object]] | None
+) -> RunOptions:
+    """Options completed from the workbook's settings sheet and saved model."""
+    settings_rows = book.read_sheet(names.SETTINGS_SHEET)
+    settings = read_settings(settings_rows)
+    resolved = options.with_settings(settings, read_segment_map(settings_rows))
+    if resolved.model is None and settings.get("use_saved_model") == "yes":
+        model = read_model(model_rows)
+        if model is None:
+            raise WorkbookError(
+                f"'Use saved model' is yes on the '{names.SETTINGS_SHEET}' sheet, but the "
+                f"workbook has no '{names.MODEL_SHEET}' sheet. Set it to no to fit a new model, "
+                "or copy the sheet from the workbook that holds the model."
+            )
+        resolved = replace(resolved, model=model)
+    return resolved
+
+
 def run_pipeline(
     book: Workbook, options: RunOptions, progress: Progress | None = None
 ) -> RunOutcome:
     """Find the input, segment it, and write columns and sheets into ``book``."""
     report = progress or _noop
     report("Finding the table", 0.02)
-    record = read_record(book.read_sheet(names.MODEL_SHEET))
+    model_rows = book.read_sheet(names.MODEL_SHEET)
+    record = read_record(model_rows)
+    options = resolve_options(book, options, model_rows)
     ref = find_input(book, sheet=options.sheet, table=options.table, recorded=record)
     report(f"Reading {ref.label}", 0.05)
     frame = strip_previous_output(book.read_table(ref), record)

@@ -66,6 +66,7 @@ class FileWorkbook:
             self._values = load_workbook(
                 self.path, data_only=True, read_only=True, keep_links=False
             )
+            self._written: set[str] = set()
         except (KeyError, ValueError, OSError) as exc:
             raise WorkbookError(
                 f"'{self.path.name}' could not be read as a workbook ({exc}). Open it in "
@@ -79,6 +80,7 @@ class FileWorkbook:
         self.path = None
         self.book = NewWorkbook()
         self._values = None
+        self._written = set()
         return self
 
     # ------------------------------------------------------------------ reading
@@ -137,8 +139,9 @@ class FileWorkbook:
         return [list(row) for row in ws.iter_rows(values_only=True)]
 
     def _value_sheet(self, sheet: str) -> Worksheet:
-        book = self._values if self._values is not None else self.book
-        return book[sheet]
+        # Cached values come from the file as opened; sheets written since are read as is.
+        stale = self._values is None or sheet in self._written or sheet not in self._values
+        return self.book[sheet] if stale else self._values[sheet]
 
     # ------------------------------------------------------------------ writing
     def write_columns(self, ref: TableRef, frame: pd.DataFrame, formats: dict[str, str]) -> None:
@@ -214,6 +217,7 @@ class FileWorkbook:
             position = self.book.sheetnames.index(layout.name)
             self.book.remove(old)
         ws = self.book.create_sheet(layout.name, position)
+        self._written.add(layout.name)
         if layout.title:
             ws.cell(1, 1, layout.title).font = TITLE_FONT
             for i, note in enumerate(layout.notes, start=2):

@@ -1,0 +1,155 @@
+"""The `Segmentation Settings` sheet: one contract for the command line, ribbon and UDFs.
+
+The sheet is a two-column list (label in column A, value in column B; each value cell
+also has a defined name for people and formulas) followed by an editable segment map,
+the Excel Table ``SegmentMap``. Everything on it is data: values, never code or paths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from addin import names
+from addin.errors import WorkbookError
+from segmentation.segment_maps import MAP_COLUMNS, SegmentMap
+
+SEGMENT_MAP_TABLE = "SegmentMap"
+LABEL_COLUMN, VALUE_COLUMN = "A", "B"
+FIRST_SETTING_ROW = 4
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # RunOptions field it sets
+    label: str  # text in column A
+    defined_name: str  # the value cell's name
+    default: object
+    help: str
+    choices: tuple[str, ...] = ()
+    low: int | None = None
+    high: int | None = None
+    kind: str = "choice"  # choice | int | date | text | yesno
+
+
+SETTINGS = (
+    Setting("method", "Method", "seg_Method", "rfm",
+            "rfm: RFM scores and named segments; cluster: behavioural clusters; both.",
+            choices=("rfm", "cluster", "both")),
+    Setting("n_bins", "Score bins", "seg_Bins", 5,
+            "Scores per R, F and M dimension (3 to 10).", low=3, high=10, kind="int"),
+    Setting("ties", "Tie rule", "seg_Ties", "quantile",
+            "quantile: tied values share a score (as R's rfm package); rank: equal-sized groups.",
+            choices=("quantile", "rank")),
+    Setting("as_of", "Analysis date", "seg_AsOf", None,
+            "Leave blank for the day after the last purchase.", kind="date"),
+    Setting("k_min", "Fewest clusters", "seg_KMin", 3,
+            "Smallest number of behavioural clusters tried (2 to 10).", low=2, high=10,
+            kind="int"),
+    Setting("k_max", "Most clusters", "seg_KMax", 6,
+            "Largest number of behavioural clusters tried (2 to 10).", low=2, high=10,
+            kind="int"),
+    Setting("features", "Cluster on columns", "seg_Features", "",
+            "Extra columns to cluster on, comma-separated (text columns become categories).",
+            kind="text"),
+    Setting("use_saved_model", "Use saved model", "seg_UseSavedModel", "no",
+            "yes: score with the model saved in this workbook instead of fitting a new one.",
+            choices=("yes", "no"), kind="yesno"),
+)  # fmt: skip
+
+
+def setting_rows() -> pd.DataFrame:
+    """The settings as the sheet lists them, with their defaults."""
+    return pd.DataFrame(
+        {
+            "Setting": [s.label for s in SETTINGS],
+            "Value": [s.default for s in SETTINGS],
+            "What it does": [s.help for s in SETTINGS],
+        }
+    )
+
+
+def _cell(row_index: int) -> str:
+    return f"'{names.SETTINGS_SHEET}'!{VALUE_COLUMN}{row_index + 1}"
+
+
+def _parse(setting: Setting, value: object, where: str) -> object:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return setting.default
+    if setting.kind in ("choice", "yesno"):
+        text = str(value).strip().lower()
+        if text not in setting.choices:
+            raise WorkbookError(
+                f"{where} ({setting.label}) must be one of {', '.join(setting.choices)}; it is "
+                f"'{value}'. Pick a value from the cell's drop-down list."
+            )
+        return text
+    if setting.kind == "int":
+        number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+        if pd.isna(number) or number != int(number) or not setting.low <= number <= setting.high:
+            raise WorkbookError(
+                f"{where} ({setting.label}) must be a whole number from {setting.low} to "
+                f"{setting.high}; it is '{value}'."
+            )
+        return int(number)
+    if setting.kind == "date":
+        if isinstance(value, (dt.date, dt.datetime)):
+            return pd.Timestamp(value).date().isoformat()
+        try:
+            return pd.Timestamp(str(value)).date().isoformat()
+        except ValueError as exc:
+            raise WorkbookError(
+                f"{where} ({setting.label}) must be a date such as 2024-12-31, or blank; it is "
+                f"'{value}'."
+            ) from exc
+    return str(value).strip()
+
+
+def read_settings(rows: list[list[object]] | None) -> dict[str, object]:
+    """The settings found on the sheet (only those present), checked; {} without a sheet."""
+    if rows is None:
+        return {}
+    by_label = {s.label.lower(): s for s in SETTINGS}
+    found: dict[str, object] = {}
+    for i, row in enumerate(rows):
+        if not row or not isinstance(row[0], str):
+            continue
+        setting = by_label.get(row[0].strip().lower())
+        if setting is None:
+            continue
+        value = row[1] if len(row) > 1 else None
+        found[setting.key] = _parse(setting, value, _cell(i))
+    if found.get("k_min", 3) > found.get("k_max", 6):
+        raise WorkbookError(
+            f"On the '{names.SETTINGS_SHEET}' sheet, 'Fewest clusters' ({found['k_min']}) is more "
+            f"than 'Most clusters' ({found['k_max']}). Make it equal or smaller."
+        )
+    return found
+
+
+def read_segment_map(rows: list[list[object]] | None) -> SegmentMap | None:
+    """The segment map table on the settings sheet, or None when there is none."""
+    if rows is None:
+        return None
+    for i, row in enumerate(rows):
+        cells = [str(v).strip() if v is not None else "" for v in row]
+        if "Segment" in cells and "R Min" in cells:
+            start = cells.index("Segment")
+            headers = cells[start:]
+            body = []
+            for later in rows[i + 1 :]:
+                values = list(later[start : start + len(headers)])
+                if all(v is None or v == "" for v in values):
+                    break
+                body.append(values)
+            frame = pd.DataFrame(body, columns=headers)
+            frame = frame[[c for c in frame.columns if c in MAP_COLUMNS]]
+            try:
+                return SegmentMap.from_frame(frame)
+            except ValueError as exc:
+                raise WorkbookError(
+                    f"The segment map on the '{names.SETTINGS_SHEET}' sheet: {exc}"
+                ) from exc
+    return None

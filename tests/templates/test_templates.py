@@ -1,0 +1,207 @@
+"""Template workbooks: rebuilt identically, open cleanly, and do what 'Start here' says."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from addin import names
+from addin.model_sheet import read_model
+from addin.settings import SETTINGS
+from addin.xlsx import FileWorkbook, cell_value
+from segmentation import segment_customers
+from templates import TEMPLATES, sample_data, template_path
+from templates.build import build, cell_contents
+
+from ..addin.conftest import libreoffice_convert, run_segment
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("rebuilt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        build(folder)
+    return folder
+
+
+@pytest.mark.parametrize("key", list(TEMPLATES))
+def test_rebuild_gives_the_committed_templates(rebuilt, key):
+    committed = template_path(key)
+    fresh = rebuilt / committed.name
+    assert cell_contents(fresh) == cell_contents(committed)
+    assert fresh.read_bytes() == committed.read_bytes()  # fixed properties: no churn
+
+
+@pytest.mark.parametrize("key", list(TEMPLATES))
+def test_templates_open_in_libreoffice_with_names_tables_and_validation(key, tmp_path):
+    converted = libreoffice_convert(template_path(key), "xlsx", tmp_path)
+    book = load_workbook(converted)
+    assert book.sheetnames[0] == "Start here"
+    assert {s.defined_name for s in SETTINGS} <= set(book.defined_names)
+    settings = book[names.SETTINGS_SHEET]
+    assert "SegmentMap" in settings.tables
+    assert len(settings.data_validations.dataValidation) >= 6
+    data_sheet = "Transactions" if key == "rfm-starter" else "Customers"
+    assert data_sheet in book[data_sheet].tables or "Customers" in book[data_sheet].tables
+    if key != "team-scoring":
+        assert book[data_sheet].max_row > 100  # sample data is there
+        assert names.SUMMARY_SHEET in book.sheetnames  # results of the last run, ready
+
+
+def copy_template(key: str, folder: Path) -> Path:
+    target = folder / TEMPLATES[key][0]
+    shutil.copy(template_path(key), target)
+    return target
+
+
+def replace_table_rows(path: Path, sheet: str, table: str, frame: pd.DataFrame) -> None:
+    """Paste ``frame`` into an Excel Table in place of its rows, as a user would."""
+    book = load_workbook(path)
+    ws = book[sheet]
+    ws.delete_rows(2, ws.max_row)
+    for j, header in enumerate(frame.columns, start=1):
+        ws.cell(1, j, header)
+    for i, row in enumerate(frame.to_numpy(dtype=object), start=2):
+        for j, value in enumerate(row, start=1):
+            ws.cell(i, j, cell_value(value))
+    ws.tables[table].ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+    book.save(path)
+
+
+def values(path: Path, sheet: str) -> pd.DataFrame:
+    rows = list(load_workbook(path, data_only=True)[sheet].iter_rows(values_only=True))
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def test_rfm_starter_runs_and_writes_the_documented_outputs(tmp_path):
+    path = copy_template("rfm-starter", tmp_path)
+    assert run_segment("run", path, "--in-place", "-q") == 0
+    book = load_workbook(path)
+    assert {names.CUSTOMERS_SHEET, names.SUMMARY_SHEET, names.MODEL_SHEET} <= set(book.sheetnames)
+    customers = values(path, names.CUSTOMERS_SHEET)
+    assert len(customers) == 400 and customers["RFM Segment"].notna().all()
+    assert book.sheetnames.count(names.CUSTOMERS_SHEET) == 1  # replaced, not duplicated
+
+
+def test_messy_data_in_a_template(tmp_path):
+    path = copy_template("rfm-starter", tmp_path)
+    messy = sample_data.transactions(n_customers=150, seed=99).astype(object)
+    messy.loc[3, "Amount"] = "#N/A"
+    messy.loc[5, "Amount"] = "€1.234,50"
+    messy.loc[7, "Order Date"] = "2024-03-05"
+    messy.loc[9, "Customer ID"] = "  " + str(messy.loc[9, "Customer ID"]) + " "
+    messy.loc[11, "Amount"] = -25.0
+    messy.loc[13] = [None] * len(messy.columns)
+    replace_table_rows(path, "Transactions", "Transactions", messy)
+    assert run_segment("run", path, "--in-place", "-q") == 0
+    customers = values(path, names.CUSTOMERS_SHEET)
+    assert len(customers) == messy["Customer ID"].dropna().str.strip().nunique()
+    summary = load_workbook(path, data_only=True)[names.SUMMARY_SHEET]
+    text = " ".join(str(c.value) for row in summary.iter_rows() for c in row if c.value)
+    assert "Excel error or missing markers were treated as blank" in text
+    assert "Returns (negative amounts) were netted per customer" in text
+
+
+def test_editing_the_segment_map_changes_the_segments(tmp_path):
+    path = copy_template("rfm-starter", tmp_path)
+    book = load_workbook(path)
+    settings = book[names.SETTINGS_SHEET]
+    first, _ = settings.tables["SegmentMap"].ref.split(":")
+    top = int(first[1:])
+    assert settings.cell(top + 1, 1).value == "Champions"
+    settings.cell(top + 1, 1).value = "VIP Club"
+    settings.cell(top + 1, 2).value = 5  # R Min: only the most recent customers
+    book.save(path)
+    assert run_segment("run", path, "--in-place", "-q") == 0
+    customers = values(path, names.CUSTOMERS_SHEET)
+    vip = customers["RFM Segment"] == "VIP Club"
+    assert vip.any() and "Champions" not in set(customers["RFM Segment"])
+    assert (customers.loc[vip, "R"] == 5).all()
+
+
+def test_settings_out_of_range_name_the_cell(tmp_path, capsys):
+    path = copy_template("rfm-starter", tmp_path)
+    book = load_workbook(path)
+    labels = {book[names.SETTINGS_SHEET].cell(r, 1).value: r for r in range(1, 20)}
+    book[names.SETTINGS_SHEET].cell(labels["Score bins"], 2).value = 12
+    book.save(path)
+    assert run_segment("run", path, "-q") == 1
+    error = capsys.readouterr().err
+    row = labels["Score bins"]
+    assert f"'Segmentation Settings'!B{row} (Score bins) must be a whole number from 3 to 10" in (
+        error
+    )
+    book[names.SETTINGS_SHEET].cell(row, 2).value = 4
+    book[names.SETTINGS_SHEET].cell(labels["Tie rule"], 2).value = "random"
+    book.save(path)
+    assert run_segment("run", path, "-q") == 1
+    assert "(Tie rule) must be one of quantile, rank" in capsys.readouterr().err
+
+
+def test_settings_sheet_drives_the_run(tmp_path):
+    path = copy_template("behavioural-clusters", tmp_path)
+    assert run_segment("run", path, "--in-place", "-q") == 0
+    book = load_workbook(path)
+    assert names.CLUSTERS_SHEET in book.sheetnames  # method "both" from the settings
+    model = read_model(FileWorkbook(path).read_sheet(names.MODEL_SHEET))
+    assert "Region=North" in model.clusters.feature_names_  # features from the settings
+    assert 3 <= model.clusters.n_clusters_ <= 6
+
+
+def test_team_scoring_uses_the_saved_model(tmp_path):
+    path = copy_template("team-scoring", tmp_path)
+    saved = read_model(FileWorkbook(path).read_sheet(names.MODEL_SHEET))
+    next_month = sample_data.customers(n=150, seed=77)[
+        ["Customer ID", "Last Purchase", "Orders", "Total Spend"]
+    ]
+    replace_table_rows(path, "Customers", "Customers", next_month)
+    assert run_segment("run", path, "--in-place", "-q") == 0
+    scored = values(path, "Customers")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = segment_customers(next_month, model=saved).customers
+    for column in ("R", "F", "M", "RFM Segment", "Cluster", "Cluster Name"):
+        assert scored[column].astype(str).tolist() == expected[column].astype(str).tolist()
+    # The model itself is unchanged: next month is scored on this month's scale.
+    again = read_model(FileWorkbook(path).read_sheet(names.MODEL_SHEET))
+    assert again.to_json() == saved.to_json()
+
+
+def test_model_from_one_run_applied_by_the_team_template(tmp_path):
+    clusters = copy_template("behavioural-clusters", tmp_path)
+    team = copy_template("team-scoring", tmp_path)
+    new = sample_data.customers(n=120, seed=5)
+    replace_table_rows(team, "Customers", "Customers", new[["Customer ID", "Last Purchase",
+                                                            "Orders", "Total Spend"]])  # fmt: skip
+    # The behavioural model clusters on attributes the team table lacks: a clear error.
+    assert run_segment("run", team, "--model", clusters, "-o", tmp_path / "x.xlsx", "-q") == 1
+    replace_table_rows(team, "Customers", "Customers", new)
+    assert run_segment("run", team, "--model", clusters, "-o", tmp_path / "y.xlsx", "-q") == 0
+    model = read_model(FileWorkbook(clusters).read_sheet(names.MODEL_SHEET))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = segment_customers(new, model=model).customers
+    scored = values(tmp_path / "y.xlsx", "Customers")
+    assert scored["Cluster Name"].tolist() == expected["Cluster Name"].tolist()
+    assert (
+        scored["RFM Segment"].astype(str).tolist() == expected["RFM Segment"].astype(str).tolist()
+    )
+
+
+def test_template_commands(tmp_path, capsys, monkeypatch):
+    assert run_segment("template", "list") == 0
+    listed = capsys.readouterr().out
+    assert all(key in listed for key in TEMPLATES)
+    monkeypatch.chdir(tmp_path)
+    assert run_segment("template", "new", "rfm-starter") == 0
+    assert (tmp_path / "RFM Starter.xlsx").read_bytes() == template_path("rfm-starter").read_bytes()
+    assert run_segment("template", "new", "rfm-starter") == 1
+    assert "already exists" in capsys.readouterr().err
+    assert run_segment("template", "new", "nonesuch") == 1
