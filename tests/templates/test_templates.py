@@ -71,7 +71,9 @@ def replace_table_rows(path: Path, sheet: str, table: str, frame: pd.DataFrame) 
     for i, row in enumerate(frame.to_numpy(dtype=object), start=2):
         for j, value in enumerate(row, start=1):
             ws.cell(i, j, cell_value(value))
-    ws.tables[table].ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+    # The Table keeps its columns (earlier results included), as when a user pastes rows.
+    width = max(len(frame.columns), len(ws.tables[table].tableColumns))
+    ws.tables[table].ref = f"A1:{get_column_letter(width)}{len(frame) + 1}"
     book.save(path)
 
 
@@ -205,3 +207,19 @@ def test_template_commands(tmp_path, capsys, monkeypatch):
     assert run_segment("template", "new", "rfm-starter") == 1
     assert "already exists" in capsys.readouterr().err
     assert run_segment("template", "new", "nonesuch") == 1
+
+
+def test_messy_customer_table_in_the_clusters_template(tmp_path):
+    path = copy_template("behavioural-clusters", tmp_path)
+    messy = sample_data.customers(n=300, seed=8).astype(object)
+    messy.loc[2, "Total Spend"] = "$1,250.00"
+    messy.loc[4, "Orders"] = "NULL"
+    messy.loc[6, "Last Purchase"] = "2024-11-02"
+    messy.loc[8, "Region"] = None
+    messy.loc[10, "Age"] = "#VALUE!"
+    replace_table_rows(path, "Customers", "Customers", messy)
+    assert run_segment("run", path, "--in-place", "-q") == 0
+    scored = values(path, "Customers")
+    assert pd.notna(scored.loc[2, "Cluster Name"])
+    assert pd.isna(scored.loc[4, "Cluster Name"])  # no order count: left out, row kept
+    assert scored["Cluster Name"].notna().sum() == 299
