@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from addin import names
@@ -30,6 +31,7 @@ from templates import FOLDER, TEMPLATES, sample_data
 
 FIXED = "2026-01-01T00:00:00Z"
 START_SHEET = "Start here"
+FORMULAS_SHEET = "Formulas"
 TITLE = Font(bold=True, size=16, color="1F4E78")
 HEADING = Font(bold=True, size=12, color="1F4E78")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -185,6 +187,40 @@ def normalise(path: Path) -> None:
             target.writestr(fixed, data)
 
 
+def _formula_sheet(book: FileWorkbook) -> None:
+    """The UDF in place: =SEGMENT_RFM(...) live with the add-in, last run's values without.
+
+    IFERROR falls back to the stored values when the function is unknown (no add-in,
+    LibreOffice, viewers), so the sheet never shows #NAME?.
+    """
+    tables = {t.name: t for t in book.tables()}
+    transactions = book.read_table(tables["Transactions"])
+    customers = book.read_table(tables[names.CUSTOMERS_TABLE])
+    segment_of = dict(zip(customers["Customer ID"], customers["RFM Segment"]))
+    last_run = ["RFM Segment", *transactions["Customer ID"].map(segment_of).fillna("")]
+    sheet = book.book.create_sheet(FORMULAS_SHEET, 2)
+    sheet["A1"] = "Formulas"
+    sheet["A1"].font = TITLE
+    sheet["A2"] = (
+        "Column B is =SEGMENT_RFM(Transactions[#All]): live with the add-in; without it, "
+        "IFERROR shows the last run's values from column C. Resize the range to your data."
+    )
+    first = 4
+    last = first + len(last_run) - 1
+    sheet.cell(first - 1, 1, "Customer ID").font = Font(bold=True)
+    sheet.cell(first - 1, 2, "Formula result").font = Font(bold=True)
+    sheet.cell(first - 1, 3, "Last run").font = Font(bold=True)
+    for i, customer in enumerate(["Customer ID", *transactions["Customer ID"]], start=first):
+        sheet.cell(i, 1, cell_value(customer))
+    for i, value in enumerate(last_run, start=first):
+        sheet.cell(i, 3, value)
+    sheet[f"B{first}"] = ArrayFormula(
+        f"B{first}:B{last}", f"=IFERROR(SEGMENT_RFM(Transactions[#All]),C{first}:C{last})"
+    )
+    for letter, width in (("A", 14), ("B", 22), ("C", 22)):
+        sheet.column_dimensions[letter].width = width
+
+
 def _run(path: Path, options: RunOptions) -> FileWorkbook:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -221,7 +257,9 @@ def build_rfm_starter(target: Path, folder: Path) -> None:
     _settings_sheet(book, {"method": "rfm"})
     draft = folder / "rfm.xlsx"
     book.save(draft)
-    _finish(_run(draft, RunOptions()), target)
+    done = _run(draft, RunOptions())
+    _formula_sheet(done)
+    _finish(done, target)
 
 
 def build_behavioural_clusters(target: Path, folder: Path) -> None:
@@ -316,9 +354,17 @@ def build(folder: Path = FOLDER) -> list[Path]:
 
 def cell_contents(path: Path) -> dict[str, list[tuple]]:
     """Every sheet's cell values (formulas as text): what a rebuild must reproduce."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, ArrayFormula):
+            return ("array formula", value.ref, value.text)
+        return value
+
     book = load_workbook(path)
-    return {sheet.title: [tuple(r) for r in sheet.iter_rows(values_only=True)]
-            for sheet in book.worksheets}  # fmt: skip
+    return {
+        sheet.title: [tuple(map(plain, row)) for row in sheet.iter_rows(values_only=True)]
+        for sheet in book.worksheets
+    }
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from addin import names
 from addin.model_sheet import read_model
 from addin.settings import SETTINGS
 from addin.xlsx import FileWorkbook, cell_value
-from segmentation import segment_customers
+from segmentation import get_segment_map, segment_customers
 from templates import TEMPLATES, sample_data, template_path
 from templates.build import build, cell_contents
 
@@ -223,3 +223,16 @@ def test_messy_customer_table_in_the_clusters_template(tmp_path):
     assert pd.notna(scored.loc[2, "Cluster Name"])
     assert pd.isna(scored.loc[4, "Cluster Name"])  # no order count: left out, row kept
     assert scored["Cluster Name"].notna().sum() == 299
+
+
+def test_formula_sheet_shows_the_udf_and_works_without_the_add_in(tmp_path):
+    book = load_workbook(template_path("rfm-starter"))
+    formula = book["Formulas"]["B4"].value
+    assert "SEGMENT_RFM(Transactions[#All])" in formula.text and formula.ref.startswith("B4:B")
+    # LibreOffice has no SEGMENT_RFM: IFERROR shows the last run's values, not #NAME?.
+    converted = libreoffice_convert(template_path("rfm-starter"), "xlsx", tmp_path)
+    sheet = load_workbook(converted, data_only=True)["Formulas"]
+    shown = [sheet.cell(r, 2).value for r in range(4, sheet.max_row + 1)]
+    stored = [sheet.cell(r, 3).value for r in range(4, sheet.max_row + 1)]
+    assert shown == stored and shown[0] == "RFM Segment" and "#NAME?" not in shown
+    assert set(shown[1:]) <= set(get_segment_map("default").segments)
