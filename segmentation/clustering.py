@@ -27,9 +27,9 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from sklearn.utils.validation import check_is_fitted
 
 from segmentation import names
-from segmentation.customers import sorted_id_order
+from segmentation.customers import exact_sums
 from segmentation.errors import SegmentationError, SegmentationWarning
-from segmentation.rfm import customer_ids, require_columns
+from segmentation.rfm import require_columns
 
 SMALL_SEGMENT_SHARE = 0.05
 MAX_LEVELS = 12
@@ -69,6 +69,30 @@ def _looks_numeric(values: pd.Series) -> bool:
     return bool(pd.to_numeric(present, errors="coerce").notna().mean() >= 0.9)
 
 
+def _exact_mean(matrix: np.ndarray) -> np.ndarray:
+    """Column means from correctly rounded sums, so row order cannot change them."""
+    n = len(matrix)
+    if n == 0:
+        return np.zeros(matrix.shape[1])
+    groups = np.zeros(n, dtype=np.int64)
+    return np.array([exact_sums(groups, matrix[:, j], 1)[0] for j in range(matrix.shape[1])]) / n
+
+
+def _hash_sample(matrix: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Up to ``size`` rows chosen and ordered by a seeded hash of their values."""
+    hashed = pd.util.hash_pandas_object(pd.DataFrame(matrix), index=False).to_numpy()
+    key = hashed ^ np.uint64((seed * 0x9E3779B97F4A7C15) % 2**64)
+    if len(key) > size:
+        chosen = np.argpartition(key, size - 1)[:size]
+    else:
+        chosen = np.arange(len(key))
+    return chosen[np.argsort(key[chosen], kind="stable")]
+
+
+def shares_all(labels: np.ndarray, k: int) -> np.ndarray:
+    return np.bincount(labels, minlength=k) / max(len(labels), 1)
+
+
 class ClusterSegmenter(BaseEstimator):
     """Group customers into a few behavioural clusters with human names.
 
@@ -86,9 +110,11 @@ class ClusterSegmenter(BaseEstimator):
         treated as numbers when at least 90% of their values are numbers.
     use_rfm : bool, default True
         Include log Recency, log Frequency and log Monetary as features.
-    sample_size : int, default 50_000
-        Most customers used to fit k-means; all customers are then assigned.
-    silhouette_size : int, default 4_000
+    sample_size : int, default 20_000
+        Most customers used to fit k-means and to compute the validation figures (a
+        deterministic random sample); all customers are then assigned to the nearest
+        centroid.
+    silhouette_size : int, default 2_500
         Most customers used to measure silhouette when choosing k.
     random_state : int, default 0
         Seed for the sample and k-means; fixed, so results repeat.
@@ -107,7 +133,8 @@ class ClusterSegmenter(BaseEstimator):
     k_scores_ : DataFrame
         The k-selection curve: k, silhouette, Calinski-Harabasz, Davies-Bouldin, inertia.
     validation_ : dict
-        Silhouette, Davies-Bouldin and Calinski-Harabasz of the final clustering, and
+        Silhouette, Davies-Bouldin and Calinski-Harabasz of the final clustering (on the
+        fitting sample), and
         the smallest and largest cluster shares.
 
     Examples
@@ -133,8 +160,8 @@ class ClusterSegmenter(BaseEstimator):
         features: Sequence[str] | None = None,
         categorical: Sequence[str] | None = None,
         use_rfm: bool = True,
-        sample_size: int = 50_000,
-        silhouette_size: int = 4_000,
+        sample_size: int = 20_000,
+        silhouette_size: int = 2_500,
         random_state: int = 0,
     ) -> None:
         self.n_clusters = n_clusters
@@ -225,9 +252,7 @@ class ClusterSegmenter(BaseEstimator):
                     levels.append(OTHER_LEVEL)
                 self.category_levels_[column] = levels
 
-    def _matrix(
-        self, table: pd.DataFrame, *, learn: bool = False, quiet: bool = False
-    ) -> np.ndarray:
+    def _matrix(self, table: pd.DataFrame, *, learn: bool = False) -> np.ndarray:
         parts, feature_names = [], []
         if self.use_rfm:
             parts.append(_rfm_features(table))
@@ -235,7 +260,7 @@ class ClusterSegmenter(BaseEstimator):
         for column in self.numeric_features_:
             values = _numeric(table[column], column)
             filled = int(values.isna().sum())
-            if filled and learn and not quiet:
+            if filled and learn:
                 warnings.warn(
                     f"{filled} blank value(s) in '{column}' were filled with its median "
                     f"({self.fill_values_[column]:g}) for clustering.",
@@ -246,8 +271,9 @@ class ClusterSegmenter(BaseEstimator):
             feature_names.append(column)
         numeric = np.hstack(parts) if parts else np.empty((len(table), 0))
         if learn:
-            self.mean_ = numeric.mean(axis=0)
-            scale = numeric.std(axis=0)
+            # Exact sums: the scaling, and so every distance, is the same in any row order.
+            self.mean_ = _exact_mean(numeric)
+            scale = np.sqrt(_exact_mean((numeric - self.mean_) ** 2))
             # Exact test on the range: a constant column's std can be a rounding speck.
             constant = numeric.max(axis=0) == numeric.min(axis=0) if len(numeric) else scale == 0
             listed = ", ".join(repr(n) for n, c in zip(feature_names, constant) if c)
@@ -256,7 +282,7 @@ class ClusterSegmenter(BaseEstimator):
                     f"Feature(s) {listed} have the same value for every customer and cannot "
                     "separate clusters. Use more varied data, or cluster on other features."
                 )
-            if constant.any() and not quiet:
+            if constant.any():
                 warnings.warn(
                     f"Feature(s) {listed} have the same value for every customer and were "
                     "left out of the clustering.",
@@ -298,26 +324,18 @@ class ClusterSegmenter(BaseEstimator):
                 f"{2 * candidates[0]} for {candidates[0]} clusters)."
             )
         candidates = [k for k in candidates if 2 * k <= n]
-        # Fit on rows sorted by their feature values, so neither row order nor customer
-        # ids can change the sample, the k-means start or the float sums.
-        table = table.iloc[sorted_id_order(customer_ids(table))]
         self._learn_features(table)
-        first = np.round(self._matrix(table, learn=True, quiet=True), 9)
-        table = table.iloc[np.lexsort(first.T[::-1])]
         matrix = self._matrix(table, learn=True)
-
-        rng = np.random.default_rng(self.random_state)
-        sample = np.arange(n)
-        if n > self.sample_size:
-            sample = np.sort(rng.choice(n, self.sample_size, replace=False))
+        # The sample and its order come from a hash of each customer's features: the same
+        # customers give the same sample and k-means start in any row order, whatever
+        # their ids. (Identical rows are interchangeable, so their order cannot matter.)
+        sample = _hash_sample(matrix, self.sample_size, self.random_state)
         fit_data = matrix[sample]
-        check = np.arange(len(fit_data))
-        if len(fit_data) > self.silhouette_size:
-            check = np.sort(rng.choice(len(fit_data), self.silhouette_size, replace=False))
+        check = np.arange(min(len(fit_data), self.silhouette_size))
 
         curve, fitted = [], {}
         for k in candidates:
-            model = KMeans(n_clusters=k, n_init=4, random_state=self.random_state).fit(fit_data)
+            model = KMeans(n_clusters=k, n_init=3, random_state=self.random_state).fit(fit_data)
             labels = model.labels_
             distinct = len(np.unique(labels[check]))
             silhouette = (
@@ -348,7 +366,9 @@ class ClusterSegmenter(BaseEstimator):
         labels = np.empty_like(raw_labels)
         labels[:] = np.argsort(canonical)[raw_labels]
         self._name_clusters(table, labels)
-        self._validate(matrix, labels, rng)
+        self._validate(fit_data, labels[sample], check)
+        self.validation_["smallest_share"] = float(shares_all(labels, best).min())
+        self.validation_["largest_share"] = float(shares_all(labels, best).max())
         self.n_customers_ = n
         shares = np.bincount(labels, minlength=best) / n
         small = [
@@ -365,15 +385,16 @@ class ClusterSegmenter(BaseEstimator):
             )
         return self
 
-    def _validate(self, matrix: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> None:
+    def _validate(self, matrix: np.ndarray, labels: np.ndarray, check: np.ndarray) -> None:
         n = len(matrix)
-        check = np.arange(n)
-        if n > self.silhouette_size:
-            check = np.sort(rng.choice(n, self.silhouette_size, replace=False))
         distinct = len(np.unique(labels))
         shares = np.bincount(labels, minlength=self.n_clusters_) / n
+        chosen = self.k_scores_.set_index("k")["silhouette"].get(self.n_clusters_)
         self.validation_ = {
-            "silhouette": float(silhouette_score(matrix[check], labels[check]))
+            # The k curve measured it already on the same customers.
+            "silhouette": float(chosen)
+            if chosen is not None and chosen > -1
+            else float(silhouette_score(matrix[check], labels[check]))
             if len(np.unique(labels[check])) > 1
             else float("nan"),
             "davies_bouldin": float(davies_bouldin_score(matrix, labels))

@@ -129,3 +129,15 @@ def test_too_few_customers_for_clusters():
 def test_parameter_errors(params, message):
     with pytest.raises(SegmentationError, match=message):
         ClusterSegmenter(**params).fit(three_groups())
+
+
+def test_sampled_fit_does_not_depend_on_row_order_or_ids(customers):
+    # More customers than the sample: which customers are sampled must not depend on
+    # where they stand in the table or on their ids.
+    model = ClusterSegmenter(4, sample_size=150, silhouette_size=100).fit(customers)
+    base = model.predict(customers)
+    shuffled = customers.sample(frac=1.0, random_state=9)
+    shuffled = shuffled.assign(**{"Customer ID": "x" + shuffled["Customer ID"]})
+    again = ClusterSegmenter(4, sample_size=150, silhouette_size=100).fit(shuffled)
+    assert again.predict(shuffled).loc[customers.index].equals(base)
+    np.testing.assert_array_equal(again.centers_, model.centers_)
