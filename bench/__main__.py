@@ -55,6 +55,25 @@ def _row(size: str, name: str, result: dict) -> str:
     )
 
 
+def _startup_row(repeats: int) -> str:
+    """How long `segment --help` takes: what an analyst waits for before anything runs."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    seconds = []
+    for _ in range(max(3, repeats)):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "addin.cli", "--help"],
+            capture_output=True,
+            env=env,
+            check=True,
+        )
+        seconds.append(time.perf_counter() - start)
+    return (
+        f"| - | start-up: segment --help (whole process) | {min(seconds):.3f} / "
+        f"{statistics.median(seconds):.3f} | | | | |"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--sizes", default="1M,10M", help="comma-separated: 100k, 1M, 10M")
@@ -84,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                 line = _row(size, name, _run_case(name, path, args.repeats))
                 lines.append(line)
                 print(line, flush=True)
+    lines.append(_startup_row(args.repeats))
+    print(lines[-1], flush=True)
     if args.save:
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
