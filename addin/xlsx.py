@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.errors import WorkbookError
 from addin.layout import Block, Chart, SheetLayout, auto_widths
+from addin.placement import block_bounds, check_free, column_targets
 from addin.safety import is_formula_like
 from addin.workbook import TableRef
 
@@ -98,21 +99,8 @@ class FileWorkbook:
         return found
 
     def used_range(self, sheet: str) -> TableRef | None:
-        ws = self._value_sheet(sheet)
-        filled = [
-            (i, sum(v is not None and v != "" for v in row))
-            for i, row in enumerate(ws.iter_rows(values_only=True), start=1)
-        ]
-        rows = [i for i, n in filled if n]
-        if not rows:
-            return None
-        # A title above the table fills one cell; the header row is the first with two.
-        header = next((i for i, n in filled if n >= 2), rows[0])
-        rows = [i for i in rows if i >= header]
-        used = set()
-        for row in ws.iter_rows(min_row=header, max_row=rows[-1], values_only=True):
-            used.update(j for j, v in enumerate(row, start=1) if v is not None and v != "")
-        return TableRef(sheet, None, rows[0], min(used), rows[-1], max(used))
+        rows = [list(r) for r in self._value_sheet(sheet).iter_rows(values_only=True)]
+        return block_bounds(sheet, rows)
 
     def selected_table(self) -> TableRef | None:
         return None
@@ -147,21 +135,17 @@ class FileWorkbook:
     def write_columns(self, ref: TableRef, frame: pd.DataFrame, formats: dict[str, str]) -> None:
         ws = self.book[ref.sheet]
         header_row = ref.first_row
-        existing = {
-            str(ws.cell(header_row, c).value): c
-            for c in range(ref.first_column, ref.last_column + 1)
-            if ws.cell(header_row, c).value is not None
-        }
-        next_column = ref.last_column + 1
-        targets = {}
-        for name in frame.columns:
-            if name in existing:
-                targets[name] = existing[name]
-            else:
-                targets[name] = next_column
-                next_column += 1
+        headers = [
+            ws.cell(header_row, c).value for c in range(ref.first_column, ref.last_column + 1)
+        ]
+        targets = column_targets(ref, headers, list(frame.columns))
         new_columns = [c for c in targets.values() if c > ref.last_column]
-        self._check_free(ws, ref, new_columns)
+        check_free(
+            ref,
+            new_columns,
+            {c: [ws.cell(r, c).value for r in range(ref.first_row, ref.last_row + 1)]
+             for c in new_columns},
+        )  # fmt: skip
         for name, column in targets.items():
             header = ws.cell(header_row, column)
             header.value = str(name)
@@ -182,17 +166,6 @@ class FileWorkbook:
         last_column = max(ref.last_column, *targets.values())
         if ref.name:
             self._grow_table(ws, ref, last_column)
-
-    def _check_free(self, ws: Worksheet, ref: TableRef, columns: list[int]) -> None:
-        for column in columns:
-            for row in range(ref.first_row, ref.last_row + 1):
-                if ws.cell(row, column).value not in (None, ""):
-                    where = f"{get_column_letter(column)}{row}"
-                    raise WorkbookError(
-                        f"Cell {where} on sheet '{ref.sheet}', right of the {ref.label}, is "
-                        f"not empty, and the new segment columns go there. Move that data or "
-                        f"insert {len(columns)} empty columns after the table, then run again."
-                    )
 
     def _grow_table(self, ws: Worksheet, ref: TableRef, last_column: int) -> None:
         table = ws.tables[ref.name]
