@@ -154,6 +154,21 @@ def build_parser() -> argparse.ArgumentParser:
     new = template_commands.add_parser("new", help="copy a template to a new workbook")
     new.add_argument("name", help="the template, e.g. rfm-starter (see: segment template list)")
     new.add_argument("-o", "--output", type=Path, help="where to write it (default: its name)")
+    addin_parser = commands.add_parser(
+        "addin",
+        help="build the Excel add-in (.xlam), or check its installation",
+        description="The Segmentation add-in for Excel (ribbon tab and worksheet functions).",
+    )
+    addin_commands = addin_parser.add_subparsers(dest="addin_command", metavar="ACTION")
+    addin_commands.required = True
+    build = addin_commands.add_parser("build", help="build Segmentation.xlam and its VBA modules")
+    build.add_argument(
+        "-o", "--output", type=Path, default=Path("dist") / "Segmentation.xlam",
+        help="the .xlam to write (default: dist/Segmentation.xlam)",
+    )  # fmt: skip
+    addin_commands.add_parser("status", help="which xlwings and add-in versions are here")
+    addin_commands.add_parser("install", help="install the add-in into Excel (Windows, macOS)")
+    addin_commands.add_parser("uninstall", help="remove the add-in from Excel (Windows, macOS)")
     return parser
 
 

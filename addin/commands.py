@@ -293,7 +293,38 @@ def command_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_addin(args: argparse.Namespace) -> int:
+    import platform
+
+    import xlwings
+
+    if args.addin_command == "build":
+        from addin.xlam import build
+
+        for path in build(args.output):
+            print(f"Written: {path}")
+        return 0
+    if args.addin_command == "status":
+        print(f"xlwings {xlwings.__version__} (the add-in's VBA needs exactly this version)")
+        print(
+            f"Excel available here: {'yes' if platform.system() in ('Windows', 'Darwin') else 'no'}"
+        )
+        return 0
+    if platform.system() not in ("Windows", "Darwin"):
+        raise WorkbookError(
+            f"`segment addin {args.addin_command}` needs Microsoft Excel, which does not run on "
+            f"{platform.system()}. Run it on Windows or macOS; here, `segment run` does the "
+            "same work on files."
+        )
+    raise WorkbookError(
+        f"`segment addin {args.addin_command}` is not built yet: build the add-in with "
+        "`segment addin build`, open it in Excel once, and import the two .bas files next "
+        "to it (Developer > Visual Basic > File > Import File)."
+    )
+
+
 COMMANDS = {
+    "addin": command_addin,
     "run": command_run,
     "profile": command_profile,
     "validate": command_validate,

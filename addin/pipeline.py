@@ -46,6 +46,7 @@ class RunOptions:
     categorical: list[str] | None = None
     segment_map: object = None
     model: SegmentationModel | None = None
+    use_saved_model: bool | None = None
 
     def with_settings(self, settings: dict[str, object], segment_map: object) -> RunOptions:
         """Fill what was not given from the settings sheet, then from the defaults."""
@@ -150,13 +151,16 @@ def resolve_options(
     settings_rows = book.read_sheet(names.SETTINGS_SHEET)
     settings = read_settings(settings_rows)
     resolved = options.with_settings(settings, read_segment_map(settings_rows))
-    if resolved.model is None and settings.get("use_saved_model") == "yes":
+    wanted = options.use_saved_model or (
+        options.use_saved_model is None and settings.get("use_saved_model") == "yes"
+    )
+    if resolved.model is None and wanted:
         model = read_model(model_rows)
         if model is None:
             raise WorkbookError(
-                f"'Use saved model' is yes on the '{names.SETTINGS_SHEET}' sheet, but the "
-                f"workbook has no '{names.MODEL_SHEET}' sheet. Set it to no to fit a new model, "
-                "or copy the sheet from the workbook that holds the model."
+                f"Scoring with the saved model needs a '{names.MODEL_SHEET}' sheet, and this "
+                "workbook has none. Run RFM Segments first to fit and save a model, or copy "
+                "the sheet from the workbook that holds it."
             )
         resolved = replace(resolved, model=model)
     return resolved

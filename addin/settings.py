@@ -153,3 +153,28 @@ def read_segment_map(rows: list[list[object]] | None) -> SegmentMap | None:
                     f"The segment map on the '{names.SETTINGS_SHEET}' sheet: {exc}"
                 ) from exc
     return None
+
+
+def settings_layout():
+    """The settings sheet as a plain layout (for adapters that create it on demand)."""
+    from addin.layout import Block, SheetLayout
+    from segmentation import get_segment_map
+
+    layout = SheetLayout(
+        names.SETTINGS_SHEET,
+        "Segmentation Settings",
+        ["Change the values in column B. The ribbon, the formulas and `segment run` read them."],
+    )
+    layout.blocks.append(Block("settings", setting_rows(), row=FIRST_SETTING_ROW - 1))
+    map_row = FIRST_SETTING_ROW + len(SETTINGS) + 2
+    table = get_segment_map("default").table
+    layout.blocks.append(
+        Block(
+            "segment_map",
+            table,
+            row=map_row + 1,
+            title="Segment map: first matching row wins",
+            table_name=SEGMENT_MAP_TABLE,
+        )
+    )
+    return layout

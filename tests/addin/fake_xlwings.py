@@ -142,6 +142,9 @@ class Sheet:
     def delete(self) -> None:
         self.book.sheets.remove(self)
 
+    def activate(self) -> None:
+        self.book.active = self
+
 
 class Sheets(list):
     def __init__(self, book) -> None:
@@ -160,10 +163,28 @@ class Sheets(list):
         return sheet
 
 
+class App:
+    """Excel's application: a status bar and message boxes, recorded."""
+
+    def __init__(self) -> None:
+        self.status_bar = None
+        self.status_history: list[str] = []
+        self.alerts: list[tuple[str, str, str | None]] = []
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "status_bar" and value is not None:
+            self.status_history.append(str(value))
+        super().__setattr__(name, value)
+
+    def alert(self, prompt: str, title: str = "", mode: str | None = None, **_: object) -> None:
+        self.alerts.append((prompt, title, mode))
+
+
 class Book:
     def __init__(self) -> None:
         self.sheets = Sheets(self)
         self.selection = None
+        self.app = App()
 
     @classmethod
     def from_xlsx(cls, path) -> Book:

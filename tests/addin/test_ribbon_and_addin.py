@@ -1,0 +1,134 @@
+"""The ribbon, its callbacks and handlers, the UDF wrappers and the .xlam build."""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import xlwings
+from oletools.olevba import VBA_Parser
+
+from addin import names, udfs
+from addin.ribbon import BUTTONS, CALLBACK, CUSTOMUI_NAMESPACE, customui_xml
+from addin.ribbon_actions import ACTIONS, run
+from addin.xlam import CUSTOMUI_PART, VBA_PART, VBA_SOURCES, build, udf_wrappers, xlwings_addin
+
+from .fake_xlwings import Book
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_customui_is_well_formed_and_every_button_is_wired():
+    root = ElementTree.fromstring(customui_xml())
+    assert root.tag == f"{{{CUSTOMUI_NAMESPACE}}}customUI"
+    buttons = list(root.iter(f"{{{CUSTOMUI_NAMESPACE}}}button"))
+    assert [b.get("label") for b in buttons] == [b.label for b in BUTTONS]
+    assert len({b.get("id") for b in buttons}) == len(buttons)
+    for button in buttons:
+        assert button.get("onAction") == CALLBACK
+        assert button.get("imageMso")
+        assert re.fullmatch(r"[a-z]+", button.get("tag"))  # safe to pass to Python
+        assert button.get("tag") in ACTIONS
+    tab = next(root.iter(f"{{{CUSTOMUI_NAMESPACE}}}tab"))
+    assert tab.get("label") == "Segmentation"
+
+
+def test_every_onaction_has_a_vba_sub_that_takes_the_control():
+    module, sub = CALLBACK.split(".")
+    source = (VBA_SOURCES / f"{module}.bas").read_text(encoding="utf-8")
+    assert f'Attribute VB_Name = "{module}"' in source
+    assert re.search(rf"^Sub {sub}\(control As IRibbonControl\)", source, re.MULTILINE)
+    assert "actions.run('\" & control.Tag & \"')" in source
+
+
+def test_required_buttons_are_there():
+    labels = {b.label for b in BUTTONS}
+    assert labels >= {"RFM Segments", "Cluster Segments", "Segment Summary",
+                      "Apply Saved Model", "Check Data", "Settings", "Help"}  # fmt: skip
+
+
+def test_udf_wrappers_come_from_xlwings_generator():
+    before = set(sys.modules)
+    text = udf_wrappers()
+    for name in ("SEGMENT_RFM", "RFM_SCORE", "RFM_TABLE", "SEGMENT_CLUSTER",
+                 "SEGMENT_PROFILE", "SEGMENT_APPLY"):  # fmt: skip
+        assert getattr(udfs, name)
+        assert re.search(rf"^Function {name}\(", text, re.MULTILINE), name
+        assert f'XLPy.CallUDF("addin.udfs", "{name}"' in text
+    assert "Function SEGMENT_RFM(table, Optional as_of, Optional bins, Optional ties)" in text
+    assert "pythoncom" not in set(sys.modules) - before  # the stubs are gone again
+
+
+def test_build_is_deterministic_and_keeps_xlwings_vba(tmp_path):
+    first = build(tmp_path / "one" / "Segmentation.xlam")
+    second = build(tmp_path / "two" / "Segmentation.xlam")
+    for a, b in zip(first, second):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    with zipfile.ZipFile(first[0]) as built, zipfile.ZipFile(xlwings_addin()) as original:
+        assert built.read(VBA_PART) == original.read(VBA_PART)
+        assert built.read(CUSTOMUI_PART).decode() == customui_xml()
+        assert set(built.namelist()) == set(original.namelist())
+
+
+def test_built_addin_vba_parses_and_names_the_pinned_dll(tmp_path):
+    xlam = build(tmp_path / "Segmentation.xlam")[0]
+    parser = VBA_Parser(str(xlam))
+    modules = {name: code for _, _, name, code in parser.extract_macros()}
+    parser.close()
+    assert "xlwings.bas" in modules
+    dll = re.findall(r"xlwings64-([\d.]+)\.dll", modules["xlwings.bas"])
+    pinned = next(
+        d.split("==")[1]
+        for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+        if d.startswith("xlwings==")
+    )
+    assert set(dll) == {pinned} == {xlwings.__version__}
+
+
+def test_rfm_button_writes_segments_shows_progress_and_a_summary(customers_book):
+    book = Book.from_xlsx(customers_book)
+    run("rfm", book)
+    headers = [v for (r, _), v in sorted(book.sheets["Customers"].cells.items()) if r == 1]
+    assert "RFM Segment" in headers
+    assert any("Scoring R, F and M" in s for s in book.app.status_history)
+    assert book.app.status_bar is None  # Excel's own status text is back
+    message, title, mode = book.app.alerts[-1]
+    assert "1,200 customers" in message and mode is None
+
+
+def test_buttons_report_problems_in_a_message_box(customers_book):
+    book = Book.from_xlsx(customers_book)
+    run("apply", book)  # no saved model yet
+    message, title, mode = book.app.alerts[-1]
+    assert mode == "critical" and "Run RFM Segments first" in message
+    run("rfm", book)
+    run("apply", book)
+    assert book.app.alerts[-1][2] is None
+
+
+def test_check_settings_and_help_buttons(customers_book):
+    book = Book.from_xlsx(customers_book)
+    run("check", book)
+    assert "table 'Customers'" in book.app.alerts[-1][0]
+    run("settings", book)
+    assert names.SETTINGS_SHEET in [s.name for s in book.sheets]
+    assert book.active.name == names.SETTINGS_SHEET
+    run("help", book)
+    assert "RFM Segments" in book.app.alerts[-1][0]
+
+
+def test_addin_commands(tmp_path, capsys):
+    from .conftest import run_segment
+
+    target = tmp_path / "out" / "Segmentation.xlam"
+    assert run_segment("addin", "build", "-o", target) == 0
+    assert target.exists() and (target.parent / "SegmentationFunctions.bas").exists()
+    assert run_segment("addin", "status") == 0
+    assert xlwings.__version__ in capsys.readouterr().out
+    if sys.platform.startswith("linux"):
+        assert run_segment("addin", "install") == 1
+        assert "needs Microsoft Excel, which does not run on Linux" in capsys.readouterr().err
