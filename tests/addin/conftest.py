@@ -75,3 +75,14 @@ def chart_parts(path: Path) -> list[str]:
 def table_values(path: Path, sheet: str, data_only: bool = True) -> list[tuple]:
     book = load_workbook(path, data_only=data_only)
     return [tuple(row) for row in book[sheet].iter_rows(values_only=True)]
+
+
+def layout_cells(layout, height: int = 40, width: int = 8) -> list[list[object]]:
+    """A sheet layout's blocks as cell rows, the way a workbook would hold them."""
+    rows = [[None] * width for _ in range(height)]
+    for block in layout.blocks:
+        for j, name in enumerate(block.frame.columns):
+            rows[block.row - 1][block.column - 1 + j] = name
+            for i, value in enumerate(block.frame[name]):
+                rows[block.first_data_row - 1 + i][block.column - 1 + j] = value
+    return rows

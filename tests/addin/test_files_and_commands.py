@@ -12,7 +12,7 @@ from addin.cli import build_parser
 from addin.model_sheet import model_layout, read_model, read_record
 from segmentation import segment_customers
 
-from .conftest import run_segment
+from .conftest import layout_cells, run_segment
 
 
 @pytest.fixture
@@ -132,13 +132,7 @@ def test_model_layout_round_trips_through_cells(result):
     record = {"input_sheet": "Data", "input_table": None, "written_columns": ["R"]}
     sheet = model_layout(result.model, record)
     assert sheet.hidden
-    # Lay the blocks out as cell rows, as a workbook would hold them.
-    rows = [[None] * 8 for _ in range(40)]
-    for block in sheet.blocks:
-        for j, name in enumerate(block.frame.columns):
-            rows[block.row - 1][block.column - 1 + j] = name
-            for i, value in enumerate(block.frame[name]):
-                rows[block.first_data_row - 1 + i][block.column - 1 + j] = value
+    rows = layout_cells(sheet)
     loaded = read_model(rows)
     assert loaded.to_json() == result.model.to_json()
     assert read_record(rows) == record

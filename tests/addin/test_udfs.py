@@ -10,6 +10,8 @@ from addin import udfs
 from addin.model_sheet import model_layout
 from segmentation import segment_customers
 
+from .conftest import layout_cells
+
 LOG = [["Customer", "Order Date", "Amount"]] + [
     [f"c{i % 6}", dt.datetime(2024, 1, 1 + i % 28), 10.0 + i] for i in range(30)
 ]
@@ -88,12 +90,7 @@ def test_segment_apply_uses_the_saved_model():
     frame = pd.DataFrame(LOG[1:], columns=LOG[0])
     model = segment_customers(frame, n_bins=3).model
     sheet = model_layout(model, {})
-    rows = [[None] * 8 for _ in range(20)]
-    for block in sheet.blocks:
-        for j, name in enumerate(block.frame.columns):
-            rows[block.row - 1][block.column - 1 + j] = name
-            for i, value in enumerate(block.frame[name]):
-                rows[block.first_data_row - 1 + i][block.column - 1 + j] = value
+    rows = layout_cells(sheet)
     later = LOG[:1] + LOG[1:8]  # a few customers only: scored on the saved scale
     out = udfs.SEGMENT_APPLY(later, rows)
     expected = segment_customers(pd.DataFrame(later[1:], columns=later[0]), model=model)
