@@ -19,6 +19,7 @@ import types
 import zipfile
 from pathlib import Path
 
+from addin.hardening import hardened_module
 from addin.ribbon import customui_xml
 
 CUSTOMUI_PART = "customUI/customUI.xml"
@@ -102,11 +103,17 @@ def udf_wrappers() -> str:
 
 
 def build(target: Path) -> list[Path]:
-    """The .xlam and the VBA modules to import into it, in the same folder."""
+    """The .xlam and the VBA modules to import into it, in the same folder.
+
+    ``xlwings.bas`` replaces the add-in's own xlwings module at install: the same code
+    without the configuration lookups a shared workbook could control.
+    """
     xlam = build_xlam(target)
     folder = target.parent
     ribbon = folder / "SegmentationRibbon.bas"
     ribbon.write_bytes((VBA_SOURCES / "SegmentationRibbon.bas").read_bytes())
     functions = folder / f"{UDF_MODULE}.bas"
     functions.write_text(udf_wrappers(), encoding="utf-8", newline="\r\n")
-    return [xlam, ribbon, functions]
+    xlwings_module = folder / "xlwings.bas"
+    xlwings_module.write_text(hardened_module(), encoding="utf-8", newline="\r\n")
+    return [xlam, ribbon, functions, xlwings_module]

@@ -132,3 +132,34 @@ def test_addin_commands(tmp_path, capsys):
     if sys.platform.startswith("linux"):
         assert run_segment("addin", "install") == 1
         assert "needs Microsoft Excel, which does not run on Linux" in capsys.readouterr().err
+
+
+def test_hardened_xlwings_module_ignores_workbook_supplied_configuration(tmp_path):
+    import difflib
+
+    from addin.hardening import hardened_module, xlwings_module_text
+
+    original = xlwings_module_text().replace("\r\n", "\n")
+    hardened = hardened_module()
+    # The add-in as shipped by xlwings has the lookups that a shared workbook controls.
+    xlam = build(tmp_path / "Segmentation.xlam")[0]
+    parser = VBA_Parser(str(xlam))
+    shipped = {name: code for _, _, name, code in parser.extract_macros()}["xlwings.bas"]
+    parser.close()
+    for risky in ('SheetExists(ActiveWorkbook, PROJECT_NAME & ".conf")',
+                  "GetDirectoryConfigFilePath()) = True",
+                  'GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true")'):  # fmt: skip
+        assert risky in shipped and risky in original
+        assert risky not in hardened
+    # ...and nothing else changes.
+    changed = [
+        line
+        for line in difflib.unified_diff(original.splitlines(), hardened.splitlines(), n=0)
+        if line.startswith("@@")
+    ]
+    assert len(changed) == 4
+    assert (
+        (tmp_path / "xlwings.bas")
+        .read_text(encoding="utf-8")
+        .startswith('Attribute VB_Name = "xlwings"')
+    )
