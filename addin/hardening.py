@@ -3,7 +3,8 @@
 xlwings' add-in VBA looks up its configuration (interpreter, PYTHONPATH, UDF modules)
 first in a ``<project>.conf`` sheet of the *active* workbook, then in a ``<project>.conf``
 file in that workbook's folder, and by default puts the workbook's folder on Python's
-path. Any of these would let a workbook someone shares name the code the add-in runs.
+path; it also adds every sheet named ``<module>.py`` to the modules it imports. Any of
+these would let a workbook someone shares name the code the add-in runs.
 This module derives, from the pinned xlwings' own module text, a version that reads the
 user's configuration and the add-in's own sheet only and never adds the workbook's
 folder to the path. The install step imports it in place of the add-in's module.
@@ -42,6 +43,16 @@ def hardened_module(text: str | None = None) -> str:
     text = (text if text is not None else xlwings_module_text()).replace("\r\n", "\n")
     text = _cut(text, "'Workbook Sheet Config", "'Add-in Sheet Config")
     text = _cut(text, "' Directory Config", "' User Config")
+    # Sheets named "<module>.py" in a workbook would add "<module>" to the UDF imports.
+    text, count = re.subn(
+        r"^[ \t]*' Automatically add embedded code sheets\n.*?^[ \t]*Next\n",
+        "",
+        text,
+        count=1,
+        flags=re.MULTILINE | re.DOTALL,
+    )
+    if count != 1:
+        raise HardeningError("xlwings' VBA changed: embedded code sheets block not found")
     text, count = re.subn(
         r'AddExcelDir = GetConfig\("ADD_WORKBOOK_TO_PYTHONPATH", "true"\)',
         "AddExcelDir = \"false\"  ' never the shared workbook's folder",
