@@ -136,8 +136,8 @@ def _targets(package: zipfile.ZipFile, part: str) -> list[str]:
     return found
 
 
-def _sheet_parts(package: zipfile.ZipFile) -> dict[str, set[str]]:
-    """Sheet name -> every part reachable from that sheet (drawings, charts, media, ...)."""
+def sheet_part_names(package: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the package part that holds the sheet (``xl/worksheets/sheet1.xml``)."""
     workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
     by_id = {
@@ -146,9 +146,17 @@ def _sheet_parts(package: zipfile.ZipFile) -> dict[str, set[str]]:
         else r.get("Target", "").lstrip("/")
         for r in rels.iter(f"{_REL_NS}Relationship")
     }
+    return {
+        sheet.get("name", ""): by_id[sheet.get(_DOC_REL)]
+        for sheet in workbook.iter(f"{_MAIN_NS}sheet")
+        if sheet.get(_DOC_REL) in by_id
+    }
+
+
+def _sheet_parts(package: zipfile.ZipFile) -> dict[str, set[str]]:
+    """Sheet name -> every part reachable from that sheet (drawings, charts, media, ...)."""
     reachable: dict[str, set[str]] = {}
-    for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
-        start = by_id.get(sheet.get(_DOC_REL))
+    for name, start in sheet_part_names(package).items():
         seen: set[str] = set()
         todo = [start] if start else []
         while todo:
@@ -157,7 +165,7 @@ def _sheet_parts(package: zipfile.ZipFile) -> dict[str, set[str]]:
                 continue
             seen.add(part)
             todo.extend(_targets(package, part))
-        reachable[sheet.get("name", "")] = seen
+        reachable[name] = seen
     return reachable
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,14 +20,14 @@ from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.errors import WorkbookError
 from addin.layout import Block, Chart, SheetLayout, auto_widths
 from addin.placement import block_bounds, check_free, column_targets
-from addin.safety import is_formula_like
+from addin.safety import is_formula_like, sheet_part_names
 from addin.workbook import TableRef
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -64,9 +66,7 @@ class FileWorkbook:
         keep_vba = self.path.suffix.lower() == ".xlsm"
         try:
             self.book = load_workbook(self.path, keep_vba=keep_vba, keep_links=True)
-            self._values = load_workbook(
-                self.path, data_only=True, read_only=True, keep_links=False
-            )
+            self._values = _ValueReader(self.path)
             self._written: set[str] = set()
         except (KeyError, ValueError, OSError) as exc:
             raise WorkbookError(
@@ -99,23 +99,18 @@ class FileWorkbook:
         return found
 
     def used_range(self, sheet: str) -> TableRef | None:
-        rows = [list(r) for r in self._value_sheet(sheet).iter_rows(values_only=True)]
-        return block_bounds(sheet, rows)
+        return block_bounds(sheet, self._rows(sheet))
 
     def selected_table(self) -> TableRef | None:
         return None
 
     def read_table(self, ref: TableRef) -> pd.DataFrame:
-        ws = self._value_sheet(ref.sheet)
-        rows = list(
-            ws.iter_rows(
-                min_row=ref.first_row,
-                max_row=ref.last_row,
-                min_col=ref.first_column,
-                max_col=ref.last_column,
-                values_only=True,
-            )
-        )
+        rows = [
+            (list(row[ref.first_column - 1 : ref.last_column]) + [None] * ref.last_column)[
+                : ref.last_column - ref.first_column + 1
+            ]
+            for row in self._rows(ref.sheet)[ref.first_row - 1 : ref.last_row]
+        ]
         headers = unique_headers(rows[0] if rows else ())
         frame = pd.DataFrame(rows[1:], columns=headers, dtype=object)
         return frame.infer_objects()
@@ -123,13 +118,18 @@ class FileWorkbook:
     def read_sheet(self, sheet: str) -> list[list[object]] | None:
         if sheet not in self.book.sheetnames:
             return None
-        ws = self._value_sheet(sheet)
-        return [list(row) for row in ws.iter_rows(values_only=True)]
+        return self._rows(sheet)
 
-    def _value_sheet(self, sheet: str) -> Worksheet:
-        # Cached values come from the file as opened; sheets written since are read as is.
-        stale = self._values is None or sheet in self._written or sheet not in self._values
-        return self.book[sheet] if stale else self._values[sheet]
+    def _rows(self, sheet: str) -> list[list[object]]:
+        """Every row of a sheet from A1, as values (formulas give their cached results).
+
+        Sheets written since opening are read back from the edited workbook.
+        """
+        if self._values is not None and sheet not in self._written:
+            rows = self._values.rows(sheet)
+            if rows is not None:
+                return rows
+        return [list(row) for row in self.book[sheet].iter_rows(values_only=True)]
 
     # ------------------------------------------------------------------ writing
     def write_columns(self, ref: TableRef, frame: pd.DataFrame, formats: dict[str, str]) -> None:
@@ -255,6 +255,62 @@ class FileWorkbook:
     # ------------------------------------------------------------------- saving
     def save(self, path: Path) -> None:
         self.book.save(path)
+
+
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(.*?)</c>', re.DOTALL)
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def _error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """(row, column) -> error text of every error cell of a sheet, from its XML."""
+    with zipfile.ZipFile(path) as package:
+        part = sheet_part_names(package).get(sheet)
+        if part is None or part not in package.namelist():
+            return {}
+        xml = package.read(part)
+    if b't="e"' not in xml:
+        return {}
+    found = {}
+    for letters, row, body in _ERROR_CELL.findall(xml):
+        value = _VALUE.search(body)
+        text = value.group(1).decode("utf-8") if value else "#N/A"
+        found[(int(row), column_index_from_string(letters.decode()))] = text
+    return found
+
+
+class _ValueReader:
+    """Cell values of a workbook file, read fast with calamine (openpyxl as fallback).
+
+    python-calamine reads a sheet's values many times faster than openpyxl; only values
+    are needed here, and the workbook itself is edited through openpyxl.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._book = None
+        self._fallback = None
+        try:
+            from python_calamine import CalamineWorkbook
+
+            self._book = CalamineWorkbook.from_path(str(path))
+        except Exception:  # not installed, or a file calamine cannot read: openpyxl
+            self._fallback = load_workbook(path, data_only=True, read_only=True)
+
+    def rows(self, sheet: str) -> list[list[object]] | None:
+        if self._book is not None:
+            if sheet not in self._book.sheet_names:
+                return None
+            values = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            rows = [[None if v == "" else v for v in row] for row in values]
+            # calamine reads error cells (#N/A, #VALUE!) as empty: put their text back, so
+            # the data-quality report can count them as Excel errors.
+            for (row, column), text in _error_cells(self.path, sheet).items():
+                if row <= len(rows) and column <= len(rows[row - 1]):
+                    rows[row - 1][column - 1] = text
+            return rows
+        if sheet not in self._fallback.sheetnames:
+            return None
+        return [list(row) for row in self._fallback[sheet].iter_rows(values_only=True)]
 
 
 def unique_headers(cells: tuple | list) -> list[str]:
