@@ -196,7 +196,7 @@ def blank_out_markers(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]
 
     Returns the cleaned frame and, per column, how many non-blank markers were found.
     """
-    cleaned = frame.copy()
+    cleaned = frame.copy(deep=False)  # columns are replaced, never changed in place
     counts: dict[str, int] = {}
     for name in cleaned.columns:
         column = cleaned[name]

@@ -356,8 +356,8 @@ class ClusterSegmenter(BaseEstimator):
         centers = fitted[best].cluster_centers_
 
         raw_labels = _nearest(matrix, centers)
-        value = np.bincount(
-            raw_labels, weights=table[names.MONETARY].to_numpy(dtype="float64"), minlength=best
+        value = exact_sums(
+            raw_labels, table[names.MONETARY].to_numpy(dtype="float64"), best
         ) / np.maximum(np.bincount(raw_labels, minlength=best), 1)
         # Canonical numbering: highest value per customer first; centroids break ties.
         canonical = np.lexsort((*centers.T[::-1], -value))
@@ -422,9 +422,10 @@ class ClusterSegmenter(BaseEstimator):
         medians = medians.reindex(range(k))
         logs = np.log1p(np.clip(medians.to_numpy(), 0, None))
         overall = np.log1p(np.clip(frame[["recency", "frequency", "monetary"]].to_numpy(), 0, None))
-        z = (logs - overall.mean(axis=0)) / np.where(
-            overall.std(axis=0) > 0, overall.std(axis=0), 1
-        )
+        # Exact sums: a name must not flip with the row order at a threshold.
+        mean = _exact_mean(overall)
+        spread = np.sqrt(_exact_mean((overall - mean) ** 2))
+        z = (logs - mean) / np.where(spread > 0, spread, 1)
         base = [_describe(z[i], medians["frequency"].iloc[i]) for i in range(k)]
         self.names_ = _make_unique([b[0] for b in base], medians)
         self.actions_ = [b[1] for b in base]

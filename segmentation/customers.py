@@ -165,14 +165,17 @@ def exact_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     scale = 2.0**bits
     units = np.rint(values * scale).astype(np.int64)
     remainder = values - units / scale
+    rest = np.bincount(codes, weights=remainder, minlength=n)
+    del remainder  # large inputs: free each temporary as soon as it is summed
     # The integer sums, done as two float bincounts that are exact: |high| sums to at
     # most 2**35 and each low part is below 2**26, far inside float's 2**53.
     high = units >> 26
-    low = units - (high << 26)
     high_sums = np.bincount(codes, weights=high, minlength=n).astype(np.int64)
-    low_sums = np.bincount(codes, weights=low, minlength=n).astype(np.int64)
+    units -= high << 26  # now the low parts
+    del high
+    low_sums = np.bincount(codes, weights=units, minlength=n).astype(np.int64)
     whole = (high_sums << 26) + low_sums
-    return whole / scale + np.bincount(codes, weights=remainder, minlength=n)
+    return whole / scale + rest
 
 
 def group_codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -282,7 +285,8 @@ def _read_transactions(
     roles = found.roles
     if drop_duplicates:
         keep = _drop_duplicate_rows(frame, rows, report)
-        frame, rows = frame[keep], rows[keep]
+        if not keep.all():  # copying 10M rows for nothing costs memory and time
+            frame, rows = frame[keep], rows[keep]
 
     ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report)
     dates = to_dates(frame[roles["date"]], roles["date"], report, rows, date_format)
@@ -365,7 +369,8 @@ def _read_customer_table(
     roles = found.roles
     if drop_duplicates:
         keep = _drop_duplicate_rows(frame, rows, report)
-        frame, rows = frame[keep], rows[keep]
+        if not keep.all():  # copying 10M rows for nothing costs memory and time
+            frame, rows = frame[keep], rows[keep]
 
     ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report)
     frequency = to_numbers(frame[roles["frequency"]], roles["frequency"], report, rows)
