@@ -16,6 +16,7 @@ from addin import names
 from addin.errors import WorkbookError
 from addin.finding import find_input
 from addin.model_sheet import read_model, read_record
+from addin.newbook import NewWorkbook
 from addin.pipeline import (
     RunOptions,
     RunOutcome,
@@ -212,11 +213,9 @@ def _run_on_data_file(source: Path, options: RunOptions, progress) -> tuple:
             f"{len(result.customers):,} customers do not fit on one Excel sheet "
             f"({MAX_SHEET_ROWS:,} rows). Split the data, or segment a subset."
         )
-    book = FileWorkbook.new()
-    placeholder = book.book.active
+    book = NewWorkbook()
     outcome = RunOutcome(result, source.name, messages)
     write_results(book, result, None, frame.index, outcome, progress)
-    book.book.remove(placeholder)
     return book, outcome
 
 

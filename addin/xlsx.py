@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook as NewWorkbook
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import ColorScaleRule
@@ -73,16 +72,6 @@ class FileWorkbook:
                 f"'{self.path.name}' could not be read as a workbook ({exc}). Open it in "
                 "Excel and save it again, or export the data to a new .xlsx file."
             ) from exc
-
-    @classmethod
-    def new(cls) -> FileWorkbook:
-        """An empty workbook (for CSV and Parquet inputs)."""
-        self = cls.__new__(cls)
-        self.path = None
-        self.book = NewWorkbook()
-        self._values = None
-        self._written = set()
-        return self
 
     # ------------------------------------------------------------------ reading
     def sheet_names(self) -> list[str]:

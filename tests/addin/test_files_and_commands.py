@@ -143,3 +143,31 @@ def test_long_model_json_is_split_under_the_cell_limit(result):
     big.settings = {**big.settings, "note": "x" * 70_000}
     chunks = model_layout(big, {}).block("model").frame["Model JSON"]
     assert len(chunks) == 3 and chunks.str.len().max() <= 32_767
+
+
+def test_new_workbook_from_csv_opens_in_libreoffice_with_tables_and_charts(tmp_path, log_frame):
+    from .conftest import chart_parts, libreoffice_convert
+
+    frame = log_frame.copy()
+    frame.loc[frame.index[:40], "Customer No"] = "=1+1"  # formula-like text from the data
+    source = tmp_path / "mixed.csv"
+    frame.to_csv(source, index=False)
+    output = tmp_path / "mixed.xlsx"
+    assert run_segment("run", source, "-o", output, "--method", "both", "-q") == 0
+    book = load_workbook(output)
+    assert book.sheetnames == [names.CUSTOMERS_SHEET, names.SUMMARY_SHEET,
+                               names.CLUSTERS_SHEET, names.MODEL_SHEET]  # fmt: skip
+    customers = book[names.CUSTOMERS_SHEET]
+    assert "SegmentedCustomers" in customers.tables
+    formula_like = [c for c in customers["A"] if c.value == "=1+1"]
+    assert formula_like and all(c.data_type == "s" for c in formula_like)
+    assert len(chart_parts(output)) == 3
+    converted = libreoffice_convert(output, "xlsx", tmp_path / "lo")
+    ours = [[c.value for c in row] for row in customers.iter_rows()]
+    theirs = [
+        [c.value for c in row]
+        for row in load_workbook(converted, data_only=True)[names.CUSTOMERS_SHEET].iter_rows()
+    ]
+    assert [r[0] for r in theirs] == [r[0] for r in ours]
+    assert [r[-1] for r in theirs] == [r[-1] for r in ours]
+    assert len(chart_parts(converted)) == 3
