@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.cases import CASES
+from bench.cases import CASES, PEERS
 from bench.data import transactions
 
 SIZES = {"100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
@@ -53,6 +53,26 @@ def _row(size: str, name: str, result: dict) -> str:
         f"{result['rows']:,} | {result['step_peak_bytes'] / 2**30:.2f} GB | "
         f"{result['peak_bytes'] / 2**30:.2f} GB |"
     )
+
+
+def _available(name: str) -> bool:
+    import importlib.util
+
+    return name not in PEERS or importlib.util.find_spec(PEERS[name][2]) is not None
+
+
+def _ratios(size: str, results: dict) -> list[str]:
+    """peer / ours on the same step, from the best times of this run."""
+    ours = {
+        CASES[n].step: r for n, r in results.items() if n.startswith("ours") and "error" not in r
+    }
+    lines = []
+    for name, result in results.items():
+        step = CASES[name].step
+        if name in PEERS and "error" not in result and step in ours:
+            ratio = min(result["seconds"]) / min(ours[step]["seconds"])
+            lines.append(f"| {size} | ratio {name[6:]} / ours ({step}) | {ratio:.1f}x | | | | |")
+    return lines
 
 
 def _startup_row(repeats: int) -> str:
@@ -97,10 +117,20 @@ def main(argv: list[str] | None = None) -> int:
             path = Path(folder) / f"log_{size}.npz"
             np.savez(path, **{c.replace(" ", "_"): log[c].to_numpy() for c in log.columns})
             del log
+            results = {}
             for name in CASES:
                 if args.cases and args.cases not in name:
                     continue
-                line = _row(size, name, _run_case(name, path, args.repeats))
+                if not _available(name):
+                    line = (
+                        f"| {size} | {name} | skipped: {PEERS[name][2]} is not installed | | | | |"
+                    )
+                else:
+                    results[name] = _run_case(name, path, args.repeats)
+                    line = _row(size, name, results[name])
+                lines.append(line)
+                print(line, flush=True)
+            for line in _ratios(size, results):
                 lines.append(line)
                 print(line, flush=True)
     lines.append(_startup_row(args.repeats))

@@ -57,6 +57,34 @@ def _end_to_end(log: pd.DataFrame) -> object:
     return segment_customers(log, method="both")
 
 
+def _pandas_groupby(log: pd.DataFrame) -> object:
+    """What an analyst would write by hand: one groupby, no cleaning, no exact sums."""
+    end = log["Order Date"].max() + pd.Timedelta(days=1)
+    grouped = log.groupby("Customer ID").agg(
+        last=("Order Date", "max"), frequency=("Order Date", "size"), monetary=("Amount", "sum")
+    )
+    grouped["recency"] = (end - grouped["last"]).dt.days
+    return grouped
+
+
+def _lifetimes(log: pd.DataFrame) -> object:
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    return summary_data_from_transaction_data(
+        log, "Customer ID", "Order Date", monetary_value_col="Amount"
+    )
+
+
+PEERS = {
+    # name -> (the step it competes on, function); skipped with a printed reason if missing
+    "peer: pandas groupby (no cleaning)": ("transactions -> RFM", _pandas_groupby, "pandas"),
+    "peer: lifetimes summary_data_from_transaction_data": (
+        "transactions -> RFM",
+        _lifetimes,
+        "lifetimes",
+    ),
+}
+
 CASES = {
     case.name: case
     for case in (
@@ -90,3 +118,9 @@ CASES = {
         ),
     )
 }
+CASES.update(
+    {
+        name: Case(name, step, lambda log: log, _quiet(function), len)
+        for name, (step, function, _) in PEERS.items()
+    }
+)
