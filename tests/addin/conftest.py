@@ -37,7 +37,7 @@ def customers_book(tmp_path: Path) -> Path:
 def soffice() -> str:
     path = shutil.which("soffice") or shutil.which("libreoffice")
     if path is None:
-        pytest.fail("LibreOffice is not installed: run `bash scripts/test.sh`, which installs it")
+        pytest.fail("LibreOffice is not installed: run `bash .ci/run`, which installs it")
     return path
 
 
