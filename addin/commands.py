@@ -36,7 +36,7 @@ from addin.safety import (
     parts_at_risk,
 )
 from addin.sources import read_source
-from addin.xlsx import FileWorkbook
+from addin.xlsx import FileWorkbook, read_sheet_values
 from segmentation import SegmentationError, SegmentationModel, read_customers
 from segmentation.errors import SegmentationWarning
 
@@ -64,7 +64,7 @@ def _load_model(path: Path) -> SegmentationModel:
             f"got '{path.name}'."
         )
     check_readable(path)
-    model = read_model(FileWorkbook(path).read_sheet(names.MODEL_SHEET))
+    model = read_model(read_sheet_values(path, names.MODEL_SHEET))
     if model is None:
         raise WorkbookError(
             f"'{path.name}' has no '{names.MODEL_SHEET}' sheet. Use a workbook written by "

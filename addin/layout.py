@@ -127,6 +127,11 @@ def _formats(frame: pd.DataFrame) -> dict[str, str]:
     return {c: f for c in frame.columns if (f := number_format(str(c))) is not None}
 
 
+def _table_block(key: str, frame: pd.DataFrame, table_name: str) -> Block:
+    """A report's main Excel Table, below its title and two lines of notes."""
+    return Block(key, frame, row=5, table_name=table_name, number_formats=_formats(frame))
+
+
 def _summary_columns(profile: pd.DataFrame) -> pd.DataFrame:
     first = ["Priority", "Segment", "Customers", "% Customers", "Revenue", "% Revenue"]
     rest = [c for c in profile.columns if c not in first]
@@ -164,13 +169,7 @@ def summary_sheet(result: SegmentationResult, source: str) -> SheetLayout:
         f"Data quality: {result.data.report.summary_line()}",
     ]
     layout = SheetLayout(names.SUMMARY_SHEET, "Segment Summary", notes)
-    summary = Block(
-        "summary",
-        table,
-        row=5,
-        table_name=names.SUMMARY_TABLE,
-        number_formats=_formats(table),
-    )
+    summary = _table_block("summary", table, names.SUMMARY_TABLE)
     layout.blocks.append(summary)
     chart_row = summary.last_row + 3
     layout.charts += [
@@ -269,13 +268,7 @@ def clusters_sheet(result: SegmentationResult) -> SheetLayout:
         "Features: " + ", ".join(model.feature_names_) + ".",
     ]
     layout = SheetLayout(names.CLUSTERS_SHEET, "Cluster Profiles", notes)
-    top = Block(
-        "profile",
-        profile,
-        row=5,
-        table_name=names.CLUSTERS_TABLE,
-        number_formats=_formats(profile),
-    )
+    top = _table_block("profile", profile, names.CLUSTERS_TABLE)
     below = top.last_row + 3
     measures = Block(
         "validation", figures, below, 1, title="Validation", number_formats={"Value": "0.000"}

@@ -81,7 +81,7 @@ class FileWorkbook:
         found = []
         for sheet in self.book.worksheets:
             for table in sheet.tables.values():
-                first_col, first_row, last_col, last_row = _bounds(table.ref)
+                first_col, first_row, last_col, last_row = range_boundaries(table.ref)
                 found.append(
                     TableRef(sheet.title, table.name, first_row, first_col, last_row, last_col)
                 )
@@ -302,6 +302,11 @@ class _ValueReader:
         return [list(row) for row in self._fallback[sheet].iter_rows(values_only=True)]
 
 
+def read_sheet_values(path: Path, sheet: str) -> list[list[object]] | None:
+    """One sheet's values from a workbook file, without opening it for editing."""
+    return _ValueReader(Path(path)).rows(sheet)
+
+
 def unique_headers(cells: tuple | list) -> list[str]:
     """Header texts, with blanks named 'Column N' and repeats numbered."""
     headers, seen = [], {}
@@ -324,10 +329,6 @@ def _header_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def _bounds(ref: str) -> tuple[int, int, int, int]:
-    return range_boundaries(ref)
 
 
 def _anchor(chart: Chart) -> str:

@@ -89,10 +89,6 @@ def _hash_sample(matrix: np.ndarray, size: int, seed: int) -> np.ndarray:
     return chosen[np.argsort(key[chosen], kind="stable")]
 
 
-def shares_all(labels: np.ndarray, k: int) -> np.ndarray:
-    return np.bincount(labels, minlength=k) / max(len(labels), 1)
-
-
 class ClusterSegmenter(BaseEstimator):
     """Group customers into a few behavioural clusters with human names.
 
@@ -366,11 +362,9 @@ class ClusterSegmenter(BaseEstimator):
         labels = np.empty_like(raw_labels)
         labels[:] = np.argsort(canonical)[raw_labels]
         self._name_clusters(table, labels)
-        self._validate(fit_data, labels[sample], check)
-        self.validation_["smallest_share"] = float(shares_all(labels, best).min())
-        self.validation_["largest_share"] = float(shares_all(labels, best).max())
+        shares = np.bincount(labels, minlength=best) / n  # over all customers
+        self._validate(fit_data, labels[sample], check, shares)
         self.n_customers_ = n
-        shares = np.bincount(labels, minlength=best) / n
         small = [
             f"{self.names_[i]} ({shares[i]:.1%})"
             for i in range(best)
@@ -385,10 +379,11 @@ class ClusterSegmenter(BaseEstimator):
             )
         return self
 
-    def _validate(self, matrix: np.ndarray, labels: np.ndarray, check: np.ndarray) -> None:
-        n = len(matrix)
+    def _validate(
+        self, matrix: np.ndarray, labels: np.ndarray, check: np.ndarray, shares: np.ndarray
+    ) -> None:
+        """Quality figures on the fitting sample; cluster shares over all customers."""
         distinct = len(np.unique(labels))
-        shares = np.bincount(labels, minlength=self.n_clusters_) / n
         chosen = self.k_scores_.set_index("k")["silhouette"].get(self.n_clusters_)
         self.validation_ = {
             # The k curve measured it already on the same customers.

@@ -21,7 +21,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from addin import names
-from addin.model_sheet import model_layout
+from addin.model_sheet import model_layout, read_model
 from addin.pipeline import RunOptions, run_pipeline
 from addin.settings import FIRST_SETTING_ROW, SEGMENT_MAP_TABLE, SETTINGS
 from addin.xlsx import FileWorkbook, cell_value
@@ -329,8 +329,6 @@ def build_team_scoring(target: Path, folder: Path) -> None:
     draft = folder / "team.xlsx"
     book.save(draft)
     team = FileWorkbook(draft)
-    from addin.model_sheet import read_model
-
     model = read_model(model_rows)
     record = {
         "input_sheet": "Customers",

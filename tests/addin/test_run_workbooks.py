@@ -89,12 +89,9 @@ def test_hand_checked_customer(segmented_log):
 def test_summary_sheet_has_profile_table_charts_and_heatmap(segmented_log):
     book = load_workbook(segmented_log)
     sheet = book[names.SUMMARY_SHEET]
-    table = sheet.tables["SegmentSummary"]
-    header = [c.value for c in sheet[table.ref.split(":")[0][1:]]] if False else None
-    del header
-    rows = sheet_frame(segmented_log, names.SUMMARY_SHEET, header_row=5).dropna(how="all")
-    summary = rows.iloc[: rows["Segment"].isna().idxmax() if rows["Segment"].isna().any() else None]
-    summary = summary[summary["Priority"].apply(lambda v: isinstance(v, int))]
+    cells = book[names.SUMMARY_SHEET][sheet.tables["SegmentSummary"].ref]
+    values = [[c.value for c in row] for row in cells]
+    summary = pd.DataFrame(values[1:], columns=values[0])
     assert summary["Priority"].tolist() == list(range(1, len(summary) + 1))
     assert summary["Customers"].sum() == 3_000
     assert summary["% Revenue"].sum() == pytest.approx(1.0)

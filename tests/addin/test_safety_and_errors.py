@@ -202,9 +202,13 @@ def test_killed_write_leaves_the_input_intact(tmp_path):
 def test_atomic_write_replaces_only_when_complete(tmp_path):
     target = tmp_path / "out.xlsx"
     target.write_bytes(b"old")
+
+    def write_then_fail(path: Path) -> None:
+        path.write_bytes(b"new")
+        raise RuntimeError("stop")
+
     with pytest.raises(RuntimeError):
-        safety.atomic_write(target, lambda p: (p.write_bytes(b"new"), 1 / 0 if False else None)
-                            and (_ for _ in ()).throw(RuntimeError("stop")))  # fmt: skip
+        safety.atomic_write(target, write_then_fail)
     assert target.read_bytes() == b"old"
     safety.atomic_write(target, lambda p: p.write_bytes(b"new"))
     assert target.read_bytes() == b"new"
