@@ -22,7 +22,6 @@ ChartKind = Literal["bar", "column", "line"]
 MONEY = "#,##0.00"
 PERCENT = "0.0%"
 DECIMAL = "0.0"
-INTEGER = "0"
 DATE = "yyyy-mm-dd"
 
 

@@ -18,9 +18,7 @@ SUMMARY_TABLE = "SegmentSummary"
 CLUSTERS_TABLE = "ClusterProfiles"
 K_CURVE_TABLE = "ClusterKSelection"
 
-OUTPUT_SHEETS = (CUSTOMERS_SHEET, SUMMARY_SHEET, CLUSTERS_SHEET, MODEL_SHEET)
-
-# Columns written beside a customer table; the value columns only when derived.
+# Columns written beside a customer table (plus Recency when derived from a date).
 SCORE_COLUMNS = (
     columns.R_SCORE,
     columns.F_SCORE,
@@ -29,7 +27,6 @@ SCORE_COLUMNS = (
     columns.RFM_SEGMENT,
 )
 CLUSTER_COLUMNS = (columns.CLUSTER, columns.CLUSTER_NAME)
-OUTPUT_COLUMNS = (*columns.RFM_VALUES, *SCORE_COLUMNS, *CLUSTER_COLUMNS)
 
 # Preferred input table names, in order (compared ignoring case and spaces).
 INPUT_TABLE_NAMES = ("customers", "customer", "transactions", "transaction", "orders", "sales")
