@@ -211,13 +211,16 @@ def blank_out_markers(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]
 
 
 def _bad_values_error(
-    column: str, rows: np.ndarray, values: pd.Series, what: str, fix: str
+    column: str, rows: np.ndarray | None, values: pd.Series, what: str, fix: str
 ) -> SegmentationError:
+    """``rows`` is None when the values are a column's distinct values (large logs)."""
     examples = ", ".join(repr(str(v)) for v in values.head(3))
+    count = len(values) if rows is None else len(rows)
+    where = f"e.g. {examples}" if rows is None else f"{describe_rows(rows)}: {examples}"
+    noun = "distinct value" if rows is None else "value"
     return SegmentationError(
-        f"Column '{column}' has {len(rows)} value{'s' if len(rows) > 1 else ''} that "
-        f"{'are' if len(rows) > 1 else 'is'} not {what} ({describe_rows(rows)}: {examples}). "
-        f"{fix}"
+        f"Column '{column}' has {count} {noun}{'s' if count > 1 else ''} that "
+        f"{'are' if count > 1 else 'is'} not {what} ({where}). {fix}"
     )
 
 
@@ -241,7 +244,7 @@ def _parse_number_text(text: pd.Series) -> pd.Series:
 
 
 def to_numbers(
-    values: pd.Series, column: str, report: DataQualityReport, row_numbers: np.ndarray
+    values: pd.Series, column: str, report: DataQualityReport, row_numbers: np.ndarray | None
 ) -> pd.Series:
     """Convert a column to float, reading numbers stored as text.
 
@@ -268,7 +271,7 @@ def to_numbers(
     if bad.any():
         raise _bad_values_error(
             column,
-            row_numbers[bad.to_numpy()],
+            None if row_numbers is None else row_numbers[bad.to_numpy()],
             values[bad],
             "a number",
             "Correct or clear those cells; plain numbers, currency symbols and thousand "
@@ -344,7 +347,7 @@ def to_dates(
     values: pd.Series,
     column: str,
     report: DataQualityReport,
-    row_numbers: np.ndarray,
+    row_numbers: np.ndarray | None,
     date_format: str | None = None,
 ) -> pd.Series:
     """Convert a column to dates (midnight, no time zone).
@@ -406,7 +409,7 @@ def to_dates(
     if bad.any():
         raise _bad_values_error(
             column,
-            row_numbers[bad.to_numpy()],
+            None if row_numbers is None else row_numbers[bad.to_numpy()],
             values[bad],
             "a date",
             "Use real dates or text such as 2024-03-31; clear cells that have no date.",

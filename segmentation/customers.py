@@ -160,8 +160,7 @@ def exact_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     small remainder whose sum is exact for money-like values. The result is the
     correctly rounded sum, whatever the row order (and what R's long-double sums give).
     """
-    total = float(np.abs(values).sum())
-    bits = min(24, 61 - int(np.ceil(np.log2(total + 1.0))))
+    bits = sum_scale_bits(float(np.abs(values).sum()))
     scale = 2.0**bits
     units = np.rint(values * scale).astype(np.int64)
     remainder = values - units / scale
@@ -236,21 +235,40 @@ def aggregate_transactions(
         pairs = pd.unique(codes[purchase].astype(np.int64) * span + order_codes)
         frequency = np.bincount(pairs // span, minlength=n)
     monetary = exact_sums(codes, amounts, n)
+    return customer_table(sorted_ids, last, frequency, monetary, as_of)
 
-    last_dates = last.astype("datetime64[D]")
+
+def sum_scale_bits(total: float) -> int:
+    """Bits of the fixed-point part in :func:`exact_sums`, from the sum of |amounts|."""
+    return min(24, 61 - int(np.ceil(np.log2(total + 1.0))))
+
+
+def customer_table(
+    ids: np.ndarray,
+    last_days: np.ndarray,
+    frequency: np.ndarray,
+    monetary: np.ndarray,
+    as_of: object,
+) -> pd.DataFrame:
+    """The per-customer table from aggregates, rows in the order of ``ids``.
+
+    ``last_days`` counts days since 1970-01-01. Shared by the in-memory reader and the
+    SQL engines (:mod:`segmentation.logs`), so both give the same table.
+    """
+    last_dates = np.asarray(last_days, dtype=np.int64).astype("datetime64[D]")
     recency = (np.datetime64(as_of, "D") - last_dates) / _DAY
     return pd.DataFrame(
         {
-            names.CUSTOMER_ID: _id_column(sorted_ids),
+            names.CUSTOMER_ID: _id_column(ids),
             names.RECENCY: recency.astype(np.int64),
-            names.FREQUENCY: frequency.astype(np.int64),
+            names.FREQUENCY: np.asarray(frequency).astype(np.int64),
             names.MONETARY: monetary,
             names.LAST_PURCHASE: last_dates.astype("datetime64[ns]"),
         }
     )
 
 
-def _resolve_as_of(as_of: object, latest: pd.Timestamp) -> pd.Timestamp:
+def resolve_as_of(as_of: object, latest: pd.Timestamp) -> pd.Timestamp:
     if as_of is None:
         return latest.normalize() + pd.Timedelta(days=1)
     try:
@@ -313,7 +331,7 @@ def _read_transactions(
     dates_kept = dates.to_numpy()[keep]
     amounts_kept = amounts.to_numpy()[keep]
     rows_kept = rows[keep]
-    as_of_ts = _resolve_as_of(as_of, pd.Timestamp(dates_kept.max()))
+    as_of_ts = resolve_as_of(as_of, pd.Timestamp(dates_kept.max()))
     late = dates_kept >= np.datetime64(as_of_ts)
     if late.any():
         report.add(
@@ -389,7 +407,7 @@ def _read_customer_table(
                 f"Column '{recency_label}' has no dates. Fill in each customer's last "
                 "purchase date."
             )
-        as_of_ts = _resolve_as_of(as_of, latest)
+        as_of_ts = resolve_as_of(as_of, latest)
         recency = (as_of_ts - last_purchase) / pd.Timedelta(days=1)
 
     parsed = {

@@ -1,0 +1,427 @@
+"""Transaction logs bigger than memory: aggregated to customers by a SQL engine.
+
+A SQL engine (DuckDB embedded, which spills to disk within a memory limit, or Apache
+Spark) does the per-row work and the group-by. Text cells are cleaned by the in-memory
+rules (:mod:`segmentation.cleaning`) applied to each column's *distinct* values and
+joined back, money is summed exactly as in :func:`~segmentation.customers.exact_sums`,
+and the table is finished by the in-memory reader's own code, so a log gives the same
+customers whichever engine reads it. Row numbers are not known here: fixes are counted.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from segmentation.cleaning import (
+    ALL_COLUMNS,
+    MISSING_MARKERS,
+    DataQualityReport,
+    to_dates,
+    to_ids,
+    to_numbers,
+)
+from segmentation.columns import detect_columns, tidy_headers
+from segmentation.customers import (
+    CustomerData,
+    customer_table,
+    resolve_as_of,
+    sorted_id_order,
+    sum_scale_bits,
+)
+from segmentation.errors import SegmentationError
+
+Progress = Callable[[str, float], None]
+LOG_SUFFIXES = (".csv", ".txt", ".parquet")
+_EPOCH_DAY = np.datetime64("1970-01-01", "D")
+# Text that every engine casts the same way; anything else is cleaned in pandas.
+_PLAIN_NUMBER = r"^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$"
+
+
+class SqlBackend(Protocol):
+    """What :func:`read_log` needs from a SQL engine; ``source`` is the log as a view."""
+
+    def column_types(self) -> dict[str, str]:
+        """Header -> one of "integer", "float", "date", "text", "other"."""
+
+    def quote(self, name: str) -> str: ...
+
+    def day_number(self, expr: str) -> str:
+        """Days since 1970-01-01 of a date or timestamp expression."""
+
+    def round_even(self, expr: str) -> str: ...
+
+    def try_double(self, expr: str) -> str: ...
+
+    def try_timestamp(self, expr: str) -> str: ...
+
+    def matches(self, expr: str, pattern: str) -> str:
+        """True when the whole text matches the regular expression."""
+
+    def materialize(self, name: str, sql: str) -> None: ...
+
+    def register(self, name: str, frame: pd.DataFrame) -> None: ...
+
+    def query(self, sql: str) -> pd.DataFrame: ...
+
+
+# --- finding the files ---------------------------------------------------------------
+
+
+def log_files(source: str | Path | Sequence[str | Path]) -> list[Path]:
+    """The files of a log given as one file, a folder, a glob pattern, or a list of them.
+
+    A folder means every CSV or Parquet file directly in it. All files must be of one
+    kind (CSV or Parquet); they are returned sorted, so runs are repeatable.
+    """
+    items = [source] if isinstance(source, (str, Path)) else list(source)
+    files: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in LOG_SUFFIXES)
+            if not found:
+                raise SegmentationError(f"The folder '{path}' has no .csv or .parquet files.")
+            files += found
+        elif path.exists():
+            files.append(path)
+        elif glob.has_magic(str(item)):
+            found = sorted(Path(p) for p in glob.glob(str(item)) if Path(p).is_file())
+            if not found:
+                raise SegmentationError(f"No files match '{item}'.")
+            files += found
+        else:
+            raise SegmentationError(f"'{item}' does not exist. Check the path.")
+    kinds = {"parquet" if p.suffix.lower() == ".parquet" else "csv" for p in files}
+    if len(kinds) > 1:
+        raise SegmentationError(
+            "The log mixes CSV and Parquet files. Give one kind at a time "
+            f"({', '.join(p.name for p in files[:4])})."
+        )
+    return files
+
+
+def is_parquet(files: Sequence[Path]) -> bool:
+    return files[0].suffix.lower() == ".parquet"
+
+
+def sniff_csv(path: Path) -> tuple[str, str]:
+    """Encoding and separator of a CSV file, from its first 64 kB."""
+    with open(path, "rb") as handle:
+        raw = handle.read(65_536)
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            sample = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    try:
+        separator = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
+    except csv.Error:
+        separator = ","
+    return encoding, separator
+
+
+# --- cleaning, column by column ------------------------------------------------------
+
+
+@dataclass
+class _Column:
+    """A role's SQL expression over the de-duplicated lines, and any lookup it joins."""
+
+    expr: str
+    join: str = ""
+
+
+def _text_literals(values: frozenset[str]) -> str:
+    assert not any("'" in v for v in values)
+    return ", ".join(f"'{v}'" for v in sorted(values))
+
+
+class _LogReader:
+    def __init__(self, backend: SqlBackend, report: DataQualityReport) -> None:
+        self.backend = backend
+        self.report = report
+        self.lookups = 0
+
+    def blanked(self, header: str, kind: str) -> str:
+        """The column with Excel's missing markers (and NaN) as NULL."""
+        q = self.backend.quote(header)
+        if kind == "text":
+            return (
+                f"CASE WHEN trim({q}) IN ({_text_literals(MISSING_MARKERS)}) THEN NULL ELSE {q} END"
+            )
+        if kind == "float":
+            return f"CASE WHEN isnan({q}) THEN NULL ELSE {q} END"
+        return q
+
+    def count(self, condition: str, table: str = "lines_raw") -> int:
+        value = self.backend.query(
+            f"SELECT sum(CASE WHEN {condition} THEN 1 ELSE 0 END) AS n FROM {table}"
+        )["n"].iloc[0]
+        return 0 if pd.isna(value) else int(value)
+
+    def lookup(
+        self, column: str, label: str, clean: Callable[[pd.Series, DataQualityReport], pd.Series]
+    ) -> _Column:
+        """Clean a column's distinct values in pandas; join the result back in SQL."""
+        distinct = self.backend.query(
+            f"SELECT DISTINCT {column} AS raw FROM lines_raw WHERE {column} IS NOT NULL"
+        )["raw"]
+        scratch = DataQualityReport()
+        cleaned = clean(distinct.reset_index(drop=True), scratch)
+        present = self.count(f"{column} IS NOT NULL")
+        for fix in scratch.fixes:  # a conversion applies to every cell of the column
+            self.report.add(fix.issue, label, present, warn=False)
+        self.lookups += 1
+        name = f"lookup_{self.lookups}"
+        self.backend.register(name, pd.DataFrame({"raw": distinct.to_numpy(), "clean": cleaned}))
+        return _Column(f"{name}.clean", f" LEFT JOIN {name} ON lines_raw.{column} = {name}.raw")
+
+    def ids(self, column: str, kind: str, label: str) -> _Column:
+        if kind == "integer":
+            return _Column(column)
+        if kind == "text":
+            spaced = self.count(f"{column} IS NOT NULL AND trim({column}) <> {column}")
+            self.report.add("Spaces around customer ids were removed", label, spaced, warn=False)
+            return _Column(f"CASE WHEN trim({column}) = '' THEN NULL ELSE trim({column}) END")
+        return self.lookup(column, label, lambda v, r: to_ids(v.astype("float64"), label, r))
+
+    def days(self, column: str, kind: str, label: str, date_format: str | None) -> _Column:
+        if kind == "date":
+            return _Column(self.backend.day_number(column))
+
+        def clean(values: pd.Series, report: DataQualityReport) -> pd.Series:
+            dates = to_dates(values, label, report, None, date_format)
+            days = (dates.to_numpy().astype("datetime64[D]") - _EPOCH_DAY).astype("float64")
+            return pd.Series(np.where(dates.isna(), np.nan, days))
+
+        if kind == "text" and date_format is None:
+            text = f"trim({column})"
+            as_timestamp = self.backend.try_timestamp(text)
+            iso = self.backend.matches(text, _ISO_DATE)
+            if not self.count(
+                f"{column} IS NOT NULL AND NOT ({iso} AND {as_timestamp} IS NOT NULL)"
+            ):
+                present = self.count(f"{column} IS NOT NULL")
+                self.report.add("Dates stored as text were converted", label, present, warn=False)
+                return _Column(self.backend.day_number(as_timestamp))
+        if kind == "other":
+            raise _type_error(label, "dates")
+        return self.lookup(column, label, clean)
+
+    def numbers(self, column: str, kind: str, label: str) -> _Column:
+        if kind in ("integer", "float"):
+            return _Column(f"CAST({column} AS DOUBLE)")
+        if kind == "text":
+            text = f"trim({column})"
+            as_double = self.backend.try_double(text)
+            plain = self.backend.matches(text, _PLAIN_NUMBER)
+            if not self.count(
+                f"{column} IS NOT NULL AND NOT ({plain} AND {as_double} IS NOT NULL)"
+            ):
+                return _Column(as_double)  # a CSV column of plain numbers
+            return self.lookup(column, label, lambda v, r: to_numbers(v, label, r, None))
+        raise _type_error(label, "numbers")
+
+
+def _type_error(label: str, what: str) -> SegmentationError:
+    return SegmentationError(
+        f"Column '{label}' holds neither {what} nor text. Choose another column or "
+        "convert it in the source."
+    )
+
+
+def read_log(
+    backend: SqlBackend,
+    *,
+    columns: dict[str, str] | None = None,
+    as_of: object = None,
+    date_format: str | None = None,
+    progress: Progress | None = None,
+) -> CustomerData:
+    """Aggregate the transaction log in ``backend``'s ``source`` view to customers.
+
+    Gives the same table as :func:`~segmentation.read_customers` on the same data
+    (duplicate rows dropped, returns netted, late transactions left out); the data
+    quality report counts each fix but has no example rows.
+    """
+    step = progress or (lambda _s, _f: None)
+    types = backend.column_types()
+    headers = list(types)
+    tidied = list(tidy_headers(pd.DataFrame(columns=headers)).columns)
+    original = dict(zip(tidied, headers))
+    found = detect_columns(pd.DataFrame(columns=tidied), columns)
+    if found.kind != "transactions":
+        raise SegmentationError(
+            "This file looks like a customer table (one row per customer), not a "
+            "transaction log; read it in memory instead (engine 'pandas')."
+        )
+    roles = found.roles
+    used = list(dict.fromkeys(roles.values()))
+    report = DataQualityReport()
+    reader = _LogReader(backend, report)
+
+    step("Counting rows", 0.05)
+    blanked = [reader.blanked(original[h], types[original[h]]) for h in used]
+    marker_counts = [
+        f"sum(CASE WHEN trim({backend.quote(original[h])}) IN "
+        f"({_text_literals(MISSING_MARKERS - {''})}) THEN 1 ELSE 0 END) AS m{i}"
+        for i, h in enumerate(used)
+        if types[original[h]] == "text"
+    ]
+    all_blank = " AND ".join(f"({b}) IS NULL" for b in blanked)
+    totals = backend.query(
+        f"SELECT count(*) AS n, sum(CASE WHEN {all_blank} THEN 1 ELSE 0 END) AS blank"
+        + "".join(f", {m}" for m in marker_counts)
+        + " FROM source"
+    ).iloc[0]
+    report.rows_read = int(totals["n"])
+    for i, header in enumerate(used):
+        if f"m{i}" in totals and not pd.isna(totals[f"m{i}"]):
+            report.add(
+                "Excel error or missing markers were treated as blank",
+                header,
+                int(totals[f"m{i}"]),
+                warn=False,
+            )
+    blank_rows = int(totals["blank"] or 0)
+    report.add("Blank rows were skipped", ALL_COLUMNS, blank_rows, warn=False)
+    if report.rows_read == blank_rows:
+        raise SegmentationError("The log has no data rows: every row is blank.")
+
+    step("Removing duplicate rows", 0.15)
+    slots = {h: f"c{i}" for i, h in enumerate(used)}
+    backend.materialize(
+        "lines_raw",
+        "SELECT DISTINCT "
+        + ", ".join(f"{b} AS {slots[h]}" for b, h in zip(blanked, used))
+        + f" FROM source WHERE NOT ({all_blank})",
+    )
+    distinct_rows = int(backend.query("SELECT count(*) AS n FROM lines_raw")["n"].iloc[0])
+    report.add(
+        "Duplicate rows were removed", ALL_COLUMNS, report.rows_read - blank_rows - distinct_rows
+    )
+
+    step("Reading ids, dates and amounts", 0.3)
+
+    def kind_of(role: str) -> str:
+        return types[original[roles[role]]]
+
+    ids = reader.ids(slots[roles["customer_id"]], kind_of("customer_id"), roles["customer_id"])
+    days = reader.days(slots[roles["date"]], kind_of("date"), roles["date"], date_format)
+    if "amount" in roles:
+        amount = reader.numbers(slots[roles["amount"]], kind_of("amount"), roles["amount"])
+        amount_expr, amount_label, parts = amount.expr, roles["amount"], [amount]
+    else:
+        quantity = reader.numbers(slots[roles["quantity"]], kind_of("quantity"), roles["quantity"])
+        price = reader.numbers(
+            slots[roles["unit_price"]], kind_of("unit_price"), roles["unit_price"]
+        )
+        amount_expr = f"({quantity.expr}) * ({price.expr})"
+        amount_label = f"{roles['quantity']} x {roles['unit_price']}"
+        parts = [quantity, price]
+    order = "CAST(NULL AS BIGINT)"
+    if "order_id" in roles:
+        slot, kind = slots[roles["order_id"]], kind_of("order_id")
+        order = f"CASE WHEN trim({slot}) = '' THEN NULL ELSE trim({slot}) END"
+        order = order if kind == "text" else slot
+    joins = "".join(part.join for part in (ids, days, *parts))
+    backend.materialize(
+        "lines",
+        f"SELECT {ids.expr} AS id, {days.expr} AS day, {amount_expr} AS amount, "
+        f"{order} AS ord FROM lines_raw{joins}",
+    )
+
+    step("Checking completeness", 0.5)
+    counts = backend.query(
+        "SELECT sum(CASE WHEN id IS NULL THEN 1 ELSE 0 END) AS no_id, "
+        "sum(CASE WHEN id IS NOT NULL AND day IS NULL THEN 1 ELSE 0 END) AS no_date, "
+        "sum(CASE WHEN id IS NOT NULL AND day IS NOT NULL AND amount IS NULL "
+        "THEN 1 ELSE 0 END) AS no_amount, "
+        "max(CASE WHEN id IS NOT NULL AND amount IS NOT NULL THEN day END) AS latest "
+        "FROM lines"
+    ).iloc[0]
+    for role, label, key in (
+        ("customer id", roles["customer_id"], "no_id"),
+        ("date", roles["date"], "no_date"),
+        ("amount", amount_label, "no_amount"),
+    ):
+        article = "an" if role[0] in "aeiou" else "a"
+        missing = 0 if pd.isna(counts[key]) else int(counts[key])
+        report.add(f"Rows without {article} {role} were left out", label, missing)
+    if pd.isna(counts["latest"]):
+        raise SegmentationError(
+            "No usable rows: every row lacks a customer id, a date or an amount. Check that "
+            "the right columns were used: "
+            + ", ".join(f"{r} = '{c}'" for r, c in roles.items())
+            + "."
+        )
+    latest = pd.Timestamp(_EPOCH_DAY + np.timedelta64(int(counts["latest"]), "D"))
+    as_of_ts = resolve_as_of(as_of, latest)
+    cutoff = int((np.datetime64(as_of_ts, "D") - _EPOCH_DAY) / np.timedelta64(1, "D"))
+    complete = "id IS NOT NULL AND day IS NOT NULL AND amount IS NOT NULL"
+    kept = f"{complete} AND day < {cutoff}"
+    summary = backend.query(
+        f"SELECT sum(CASE WHEN {complete} AND day >= {cutoff} THEN 1 ELSE 0 END) AS late, "
+        f"sum(CASE WHEN {kept} AND amount < 0 THEN 1 ELSE 0 END) AS returns, "
+        f"sum(CASE WHEN {kept} THEN abs(amount) ELSE 0 END) AS total, "
+        f"sum(CASE WHEN {kept} THEN 1 ELSE 0 END) AS used FROM lines"
+    ).iloc[0]
+    late = int(summary["late"] or 0)
+    report.add("Transactions on or after the analysis date were left out", roles["date"], late)
+    used_rows = 0 if pd.isna(summary["used"]) else int(summary["used"])
+    if not used_rows:
+        raise SegmentationError(
+            f"Every transaction is dated on or after the analysis date "
+            f"{as_of_ts.date()}. Choose a later analysis date."
+        )
+    report.add(
+        "Returns (negative amounts) were netted per customer",
+        amount_label,
+        int(summary["returns"] or 0),
+    )
+
+    step("Adding up per customer", 0.6)
+    scale = 2.0 ** sum_scale_bits(float(summary["total"]))
+    purchase = "amount >= 0"
+    frequency = (
+        f"count(CASE WHEN {purchase} THEN 1 END)"
+        if "order_id" not in roles
+        else f"count(DISTINCT CASE WHEN {purchase} THEN ord END) + "
+        f"count(CASE WHEN {purchase} AND ord IS NULL THEN 1 END)"
+    )
+    units = f"CAST({backend.round_even(f'amount * {scale!r}')} AS BIGINT)"
+    grouped = backend.query(
+        "SELECT id, max(day) AS last_any, "
+        f"max(CASE WHEN {purchase} THEN day END) AS last_purchase, "
+        f"{frequency} AS frequency, CAST(sum(units) AS BIGINT) AS whole, "
+        f"sum(amount - CAST(units AS DOUBLE) / {scale!r}) AS rest "
+        f"FROM (SELECT id, day, amount, ord, {units} AS units FROM lines WHERE {kept}) AS k "
+        "GROUP BY id"
+    )
+
+    step("Building the customer table", 0.9)
+    ids_out = grouped["id"].to_numpy()
+    if ids_out.dtype.kind == "f":  # whole-number ids read as floats
+        ids_out = ids_out.astype(np.int64)
+    order_ = sorted_id_order(ids_out)
+    grouped = grouped.iloc[order_]
+    last = grouped["last_purchase"].fillna(grouped["last_any"]).to_numpy(dtype=np.int64)
+    whole = grouped["whole"].to_numpy(dtype=np.int64)
+    monetary = whole / scale + grouped["rest"].to_numpy(dtype=np.float64)
+    table = customer_table(
+        ids_out[order_], last, grouped["frequency"].to_numpy(), monetary, as_of_ts
+    )
+    report.rows_used = used_rows
+    report.customers = len(table)
+    step("Done", 1.0)
+    return CustomerData(table, "transactions", found, as_of_ts, report)
