@@ -31,7 +31,12 @@ examples:
 
 
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", type=Path, help="the .xlsx, .xlsm, .csv or .parquet file")
+    parser.add_argument(
+        "input",
+        type=Path,
+        help="an .xlsx or .xlsm workbook; or a transaction log as a .csv or .parquet file, "
+        "a folder of them, or a quoted pattern such as 'logs/*.parquet'",
+    )
     parser.add_argument("--sheet", help="the sheet holding the table (default: found by headers)")
     parser.add_argument("--table", help="the Excel Table (ListObject) to use, by name")
     parser.add_argument(
@@ -47,6 +52,20 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         help="name a column explicitly, e.g. --column amount='Net Sales' (roles: customer_id, "
         "date, amount, quantity, unit_price, order_id, recency, last_purchase, frequency, "
         "monetary); may be repeated",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "pandas", "duckdb", "spark"),
+        default="auto",
+        help="for CSV/Parquet logs: pandas reads into memory; duckdb aggregates logs of any "
+        "size on disk; spark runs on Apache Spark (pip install excel-segmentation[spark]); "
+        "auto: pandas for one file under 256 MB, else duckdb",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        default="1GB",
+        metavar="SIZE",
+        help="memory DuckDB may use before spilling to a temporary folder (default: 1GB)",
     )
 
 
@@ -127,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="update the input workbook itself (a backup copy is written first)",
     )
     run.add_argument("--save-model", type=Path, metavar="JSON", help="also save the model here")
+    run.add_argument(
+        "--customers-file",
+        type=Path,
+        metavar="PARQUET_OR_CSV",
+        help="also write every customer with scores and segments to this file (written "
+        "anyway, beside the output, when there are more customers than a sheet can hold)",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
 
     profile = commands.add_parser(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import shutil
 import sys
@@ -20,6 +21,7 @@ from addin.newbook import NewWorkbook
 from addin.pipeline import (
     RunOptions,
     RunOutcome,
+    customers_output,
     resolve_options,
     run_pipeline,
     segment_frame,
@@ -35,9 +37,9 @@ from addin.safety import (
     describe_at_risk,
     parts_at_risk,
 )
-from addin.sources import read_source
+from addin.sources import load_data
 from addin.xlsx import FileWorkbook, read_sheet_values
-from segmentation import SegmentationError, SegmentationModel, read_customers
+from segmentation import CustomerData, SegmentationError, SegmentationModel, read_customers
 from segmentation.errors import SegmentationWarning
 
 MAX_SHEET_ROWS = 1_048_575  # Excel's limit, less the header row
@@ -143,19 +145,39 @@ def _print_summary(outcome: RunOutcome, output: Path | None) -> None:
             out.write(f"  new columns: {', '.join(outcome.written_columns)}\n")
 
 
+def _is_data_source(source: Path) -> bool:
+    """A CSV/Parquet file, a folder of them, or a glob pattern (not a workbook)."""
+    return source.suffix.lower() not in WORKBOOK_SUFFIXES or not source.is_file()
+
+
+def _output_for(source: Path, args: argparse.Namespace) -> Path:
+    if args.in_place:
+        return source
+    if args.output:
+        return args.output
+    if glob.has_magic(str(source)):
+        raise WorkbookError("With a file pattern as input, name the output workbook with -o.")
+    return (
+        default_output(source)
+        if source.is_file()
+        else source.with_name(f"{source.name}.segmented.xlsx")
+    )
+
+
 def command_run(args: argparse.Namespace) -> int:
     source = args.input
-    check_readable(source)
+    is_workbook = not _is_data_source(source)
+    if is_workbook or source.is_file():
+        check_readable(source)
     options = _options(args)
-    is_workbook = source.suffix.lower() in WORKBOOK_SUFFIXES
     if args.in_place and not is_workbook:
         raise WorkbookError("--in-place works on .xlsx and .xlsm workbooks only; use -o.")
     if args.in_place and args.output:
         raise WorkbookError("Use either --in-place or -o, not both.")
-    output = source if args.in_place else (args.output or default_output(source))
+    output = _output_for(source, args)
     if output.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise WorkbookError(f"The output must be an .xlsx or .xlsm file; got '{output.name}'.")
-    if not args.in_place and output.resolve() == source.resolve():
+    if not args.in_place and source.exists() and output.resolve() == source.resolve():
         raise WorkbookError(
             "The output would overwrite the input. Use --in-place to update the input "
             "(a backup is made), or choose another -o."
@@ -181,7 +203,7 @@ def command_run(args: argparse.Namespace) -> int:
         if is_workbook:
             outcome = run_pipeline(book, options, bar.update)
         else:
-            book, outcome = _run_on_data_file(source, options, bar.update)
+            book, outcome = _run_on_data_file(source, options, args, output, bar.update)
         if is_workbook and at_risk:
             outcome.warnings.append(
                 f"The input has {describe_at_risk(at_risk)} that cannot be copied into the "
@@ -203,33 +225,83 @@ def command_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_on_data_file(source: Path, options: RunOptions, progress) -> tuple:
+def _load(
+    source: Path, args: argparse.Namespace, progress, caught: list[str] | None = None
+) -> pd.DataFrame | CustomerData:
+    """Read a data source; a SQL engine's warnings go to ``caught`` (else are dropped)."""
     progress(f"Reading {source.name}", 0.03)
-    frame = read_source(source, options.columns)
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always", SegmentationWarning)
+        data = _load_data(source, args, progress)
+    if caught is not None:
+        caught += [str(w.message) for w in records]
+    return data
+
+
+def _load_data(source: Path, args: argparse.Namespace, progress) -> pd.DataFrame | CustomerData:
+    return load_data(
+        source,
+        engine=getattr(args, "engine", "auto"),
+        columns=_parse_columns(args.column),
+        as_of=args.as_of,
+        memory_limit=getattr(args, "memory_limit", "1GB"),
+        progress=lambda step, f: progress(step, 0.03 + 0.3 * f),
+    )
+
+
+def write_customers_file(path: Path, customers: pd.DataFrame) -> None:
+    """The full customer table as Parquet or CSV (UTF-8 with BOM, so Excel reads it)."""
+    if path.suffix.lower() not in (".parquet", ".csv"):
+        raise WorkbookError(f"--customers-file must end in .parquet or .csv; got '{path.name}'.")
+    check_writable(path)
+    if path.suffix.lower() == ".parquet":
+        atomic_write(path, lambda target: customers.to_parquet(target, index=False))
+    else:
+        atomic_write(
+            path, lambda target: customers.to_csv(target, index=False, encoding="utf-8-sig")
+        )
+
+
+def _run_on_data_file(
+    source: Path, options: RunOptions, args: argparse.Namespace, output: Path, progress
+) -> tuple:
+    read_messages: list[str] = []
+    data = _load(source, args, progress, read_messages)
     options = options.with_settings({}, None)
-    result, messages = segment_frame(frame, options, first_row=2, progress=progress)
-    if len(result.customers) > MAX_SHEET_ROWS:
-        raise WorkbookError(
+    result, messages = segment_frame(data, options, first_row=2, progress=progress)
+    outcome = RunOutcome(result, source.name, read_messages + messages)
+    customers_file = getattr(args, "customers_file", None)
+    too_many = len(result.customers) > MAX_SHEET_ROWS
+    if too_many and customers_file is None:
+        customers_file = output.with_name(f"{output.stem}.customers.parquet")
+    if customers_file is not None:
+        progress("Writing the customer file", 0.72)
+        write_customers_file(customers_file, customers_output(result))
+        outcome.warnings.append(f"All {len(result.customers):,} customers: '{customers_file}'.")
+    if too_many:
+        outcome.warnings.append(
             f"{len(result.customers):,} customers do not fit on one Excel sheet "
-            f"({MAX_SHEET_ROWS:,} rows). Split the data, or segment a subset."
+            f"({MAX_SHEET_ROWS:,} rows), so the workbook holds the summary sheets only."
         )
     book = NewWorkbook()
-    outcome = RunOutcome(result, source.name, messages)
-    write_results(book, result, None, frame.index, outcome, progress)
+    index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(0)
+    write_results(book, result, None, index, outcome, progress, customers_sheet=not too_many)
     return book, outcome
 
 
 def _read_for_report(
     args: argparse.Namespace,
-) -> tuple[pd.DataFrame, int, str, FileWorkbook | None]:
+) -> tuple[pd.DataFrame | CustomerData, int, str, FileWorkbook | None]:
+    if _is_data_source(args.input):
+        if args.input.is_file():
+            check_readable(args.input)
+        return _load(args.input, args, lambda *a: None), 2, args.input.name, None
     check_readable(args.input)
-    if args.input.suffix.lower() in WORKBOOK_SUFFIXES:
-        book = FileWorkbook(args.input)
-        record = read_record(book.read_sheet(names.MODEL_SHEET))
-        ref = find_input(book, sheet=args.sheet, table=args.table, recorded=record)
-        frame = strip_previous_output(book.read_table(ref), record)
-        return frame, ref.first_row + 1, ref.label, book
-    return read_source(args.input, _parse_columns(args.column)), 2, args.input.name, None
+    book = FileWorkbook(args.input)
+    record = read_record(book.read_sheet(names.MODEL_SHEET))
+    ref = find_input(book, sheet=args.sheet, table=args.table, recorded=record)
+    frame = strip_previous_output(book.read_table(ref), record)
+    return frame, ref.first_row + 1, ref.label, book
 
 
 def command_profile(args: argparse.Namespace) -> int:
@@ -253,11 +325,14 @@ def command_profile(args: argparse.Namespace) -> int:
 
 def command_validate(args: argparse.Namespace) -> int:
     frame, first_row, label, _ = _read_for_report(args)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SegmentationWarning)
-        data = read_customers(
-            frame, columns=_parse_columns(args.column), as_of=args.as_of, first_row=first_row
-        )
+    if isinstance(frame, CustomerData):
+        data = frame
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SegmentationWarning)
+            data = read_customers(
+                frame, columns=_parse_columns(args.column), as_of=args.as_of, first_row=first_row
+            )
     kind = "transaction log" if data.kind == "transactions" else "customer table"
     roles = ", ".join(f"{role} = '{header}'" for role, header in data.columns.roles.items())
     print(f"{label}: a {kind}. Columns used: {roles}.")

@@ -192,8 +192,13 @@ def write_results(
     outcome: RunOutcome,
     report: Progress,
     previous: dict | None = None,
+    *,
+    customers_sheet: bool = True,
 ) -> None:
-    """Columns beside a customer table (or a Customers sheet), then the report sheets."""
+    """Columns beside a customer table (or a Customers sheet), then the report sheets.
+
+    ``customers_sheet=False`` leaves out the Customers sheet (too many rows for Excel).
+    """
     previous = previous or {}
     report("Writing segment columns", 0.75)
     if result.data.kind == "customers" and ref is not None:
@@ -201,7 +206,7 @@ def write_results(
         formats = {c: f for c in added.columns if (f := sheets.number_format(c)) is not None}
         book.write_columns(ref, added, formats)
         outcome.written_columns = list(added.columns)
-    else:
+    elif customers_sheet:
         customers_layout = sheets.customers_sheet(customers_output(result))
     report("Writing the summary sheets", 0.85)
     layouts = [sheets.summary_sheet(result, outcome.source)]
@@ -212,7 +217,7 @@ def write_results(
         "input_table": ref.name if ref is not None else None,
         "written_columns": outcome.written_columns,
     }
-    if not outcome.written_columns:
+    if not outcome.written_columns and customers_sheet:
         layouts.insert(0, customers_layout)
     for layout in layouts:
         layout.name = _free_name(book, layout.name, previous, outcome)

@@ -1,35 +1,20 @@
-"""Reading CSV and Parquet inputs: encodings, separators and ids kept as text."""
+"""Reading CSV and Parquet inputs: encodings, separators and ids kept as text.
+
+Small files are read into memory (every message can name its row); large logs, folders
+and glob patterns go to a SQL engine (:mod:`segmentation.logs`), DuckDB by default.
+"""
 
 from __future__ import annotations
 
-import csv
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from addin.errors import WorkbookError
-from segmentation import SegmentationError, detect_columns
-
-ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
-
-
-def _sniff(path: Path) -> tuple[str, str]:
-    """Encoding and separator of a CSV file, from its first few kilobytes."""
-    raw = path.read_bytes()[:65_536]
-    for encoding in ENCODINGS:
-        try:
-            sample = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # latin-1 decodes anything, so this is unreachable
-        raise WorkbookError(f"Cannot read the text of '{path.name}'.")
-    try:
-        separator = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
-    except csv.Error:
-        separator = ","
-    return encoding, separator
+from segmentation import CustomerData, SegmentationError, detect_columns
+from segmentation.logs import NotALogError, log_files, read_log, sniff_csv
 
 
 def read_source(path: Path, columns: dict[str, str] | None = None) -> pd.DataFrame:
@@ -43,7 +28,7 @@ def read_source(path: Path, columns: dict[str, str] | None = None) -> pd.DataFra
             ) from exc
         except Exception as exc:  # pyarrow raises its own types for damaged files
             raise WorkbookError(f"'{path.name}' is not a readable Parquet file ({exc}).") from exc
-    encoding, separator = _sniff(path)
+    encoding, separator = sniff_csv(path)
     try:
         header = pd.read_csv(path, sep=separator, encoding=encoding, nrows=0)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -67,3 +52,54 @@ def read_source(path: Path, columns: dict[str, str] | None = None) -> pd.DataFra
         )
     except pd.errors.ParserError as exc:
         raise WorkbookError(f"'{path.name}' could not be read as CSV ({exc}).") from exc
+
+
+ENGINES = ("auto", "pandas", "duckdb", "spark")
+IN_MEMORY_BYTES = 256 * 2**20  # above this, auto reads with DuckDB
+
+
+def choose_engine(files: list[Path], engine: str) -> str:
+    """``auto``: one file under 256 MB is read in memory, anything larger by DuckDB."""
+    if engine not in ENGINES:
+        raise WorkbookError(f"--engine must be one of {', '.join(ENGINES)}; got '{engine}'.")
+    if engine != "auto":
+        return engine
+    small = len(files) == 1 and files[0].stat().st_size <= IN_MEMORY_BYTES
+    return "pandas" if small else "duckdb"
+
+
+def load_data(
+    source: str | Path,
+    *,
+    engine: str = "auto",
+    columns: dict[str, str] | None = None,
+    as_of: object = None,
+    memory_limit: str | None = "1GB",
+    progress: Callable[[str, float], None] | None = None,
+) -> pd.DataFrame | CustomerData:
+    """A CSV/Parquet file, folder or glob: a DataFrame (in memory) or the customers
+    aggregated by a SQL engine."""
+    try:
+        files = log_files(source)
+    except SegmentationError as exc:
+        raise WorkbookError(str(exc)) from exc
+    chosen = choose_engine(files, engine)
+    if chosen == "pandas":
+        frames = [read_source(path, columns) for path in files]
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if chosen == "duckdb":
+        from segmentation.duckdb_log import DuckDBLog
+
+        backend = DuckDBLog(files, memory_limit=memory_limit)
+    else:
+        from segmentation.spark_log import SparkLog
+
+        backend = SparkLog(files)  # Spark's memory is its session's (spark.driver.memory)
+    with backend:
+        try:
+            return read_log(backend, columns=columns, as_of=as_of, progress=progress)
+        except NotALogError:
+            pass
+    # A customer table (one row per customer) fits in memory whatever the engine.
+    frames = [read_source(path, columns) for path in files]
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)

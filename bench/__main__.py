@@ -58,7 +58,8 @@ def _row(size: str, name: str, result: dict) -> str:
 def _available(name: str) -> bool:
     import importlib.util
 
-    return name not in PEERS or importlib.util.find_spec(PEERS[name][2]) is not None
+    needs = PEERS[name][2] if name in PEERS else "numba" if name.startswith("floor") else None
+    return needs is None or importlib.util.find_spec(needs) is not None
 
 
 def _ratios(size: str, results: dict) -> list[str]:
@@ -67,6 +68,14 @@ def _ratios(size: str, results: dict) -> list[str]:
         CASES[n].step: r for n, r in results.items() if n.startswith("ours") and "error" not in r
     }
     lines = []
+    floor = next(
+        (r for n, r in results.items() if n.startswith("floor") and "error" not in r), None
+    )
+    if floor is not None and "transactions -> RFM" in ours:
+        ratio = min(ours["transactions -> RFM"]["seconds"]) / min(floor["seconds"])
+        lines.append(
+            f"| {size} | ratio ours / floor (transactions -> RFM) | {ratio:.1f}x | | | | |"
+        )
     for name, result in results.items():
         step = CASES[name].step
         if name in PEERS and "error" not in result and step in ours:
@@ -122,9 +131,8 @@ def main(argv: list[str] | None = None) -> int:
                 if args.cases and args.cases not in name:
                     continue
                 if not _available(name):
-                    line = (
-                        f"| {size} | {name} | skipped: {PEERS[name][2]} is not installed | | | | |"
-                    )
+                    needs = PEERS[name][2] if name in PEERS else "numba"
+                    line = f"| {size} | {name} | skipped: {needs} is not installed | | | | |"
                 else:
                     results[name] = _run_case(name, path, args.repeats)
                     line = _row(size, name, results[name])

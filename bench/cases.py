@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,6 +76,97 @@ def _lifetimes(log: pd.DataFrame) -> object:
     )
 
 
+def _floor_inputs(log: pd.DataFrame) -> tuple:
+    """Plain arrays for the fused loop (untimed), and its compilation out of the way."""
+    import numpy as np
+
+    arrays = (
+        log["Customer ID"].to_numpy(np.int64),
+        log["Order Date"].to_numpy().astype("datetime64[D]").astype(np.int64),
+        log["Amount"].to_numpy(np.float64),
+    )
+    _fused_floor(arrays)
+    return arrays
+
+
+@functools.cache
+def _one_pass() -> Callable:
+    import numba
+    import numpy as np
+
+    @numba.njit
+    def one_pass(ids, days, amounts, size):  # pragma: no cover - compiled
+        last = np.full(size, -(2**62), np.int64)
+        count = np.zeros(size, np.int64)
+        total = np.zeros(size, np.float64)
+        for i in range(ids.shape[0]):
+            k = ids[i]
+            if days[i] > last[k]:
+                last[k] = days[i]
+            count[k] += 1
+            total[k] += amounts[i]
+        return last, count, total
+
+    return one_pass
+
+
+def _fused_floor(arrays: tuple) -> object:
+    """The practical floor: one compiled pass, ids used as array positions, no checks."""
+    ids, days, amounts = arrays
+    return _one_pass()(ids, days, amounts, int(ids.max()) + 1)
+
+
+def _duckdb_groupby(log: pd.DataFrame) -> object:
+    """DuckDB SQL over the in-memory frame (Arrow): one group-by, no cleaning."""
+    import duckdb
+
+    return duckdb.sql(
+        'SELECT "Customer ID", max("Order Date") AS last, count(*) AS frequency, '
+        'sum("Amount") AS monetary FROM log GROUP BY "Customer ID"'
+    ).df()
+
+
+def _pymc_marketing(log: pd.DataFrame) -> object:
+    from pymc_marketing.clv.utils import rfm_summary
+
+    return rfm_summary(log, "Customer ID", "Order Date", monetary_value_col="Amount")
+
+
+def _pypi_rfm(log: pd.DataFrame) -> object:
+    from rfm import RFM
+
+    return RFM(log, "Customer ID", "Order Date", "Amount").rfm_table
+
+
+def _parquet_file(log: pd.DataFrame) -> str:
+    import tempfile
+
+    path = tempfile.NamedTemporaryFile(suffix=".parquet", delete=False).name
+    log.to_parquet(path)
+    return path
+
+
+def _duckdb_log(path: str) -> object:
+    from segmentation.duckdb_log import DuckDBLog
+    from segmentation.logs import log_files, read_log
+
+    with DuckDBLog(log_files(path)) as backend:
+        return read_log(backend)
+
+
+def _segment_run(path: str) -> object:
+    """`segment run LOG.parquet -o OUT.xlsx`: the whole command, workbook written."""
+    from addin.cli import main
+
+    return main(["run", path, "--engine", "duckdb", "-o", path + ".xlsx", "-q"])
+
+
+def _parquet_rows(path: str) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
 PEERS = {
     # name -> (the step it competes on, function); skipped with a printed reason if missing
     "peer: pandas groupby (no cleaning)": ("transactions -> RFM", _pandas_groupby, "pandas"),
@@ -83,6 +175,9 @@ PEERS = {
         _lifetimes,
         "lifetimes",
     ),
+    "peer: DuckDB SQL group-by (no cleaning)": ("transactions -> RFM", _duckdb_groupby, "duckdb"),
+    "peer: pymc-marketing rfm_summary": ("transactions -> RFM", _pymc_marketing, "pymc_marketing"),
+    "peer: PyPI rfm (RFM.rfm_table)": ("transactions -> RFM", _pypi_rfm, "rfm"),
 }
 
 CASES = {
@@ -94,6 +189,20 @@ CASES = {
             lambda log: log,
             _quiet(_rfm_table),
             len,
+        ),
+        Case(
+            "ours: Parquet log -> RFM table (DuckDB engine)",
+            "transactions -> RFM (Parquet)",
+            _parquet_file,
+            _quiet(_duckdb_log),
+            _parquet_rows,
+        ),
+        Case(
+            "floor: fused single pass (numba, 1 thread)",
+            "transactions -> RFM",
+            _floor_inputs,
+            _fused_floor,
+            lambda arrays: len(arrays[0]),
         ),
         Case(
             "ours: scores + named segments",
@@ -115,6 +224,13 @@ CASES = {
             lambda log: log,
             _quiet(_end_to_end),
             len,
+        ),
+        Case(
+            "ours: segment run, Parquet -> segmented workbook",
+            "end to end (command)",
+            _parquet_file,
+            _quiet(_segment_run),
+            _parquet_rows,
         ),
     )
 }

@@ -110,7 +110,7 @@ def _noop(step: str, fraction: float) -> None:
 
 
 def segment_customers(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | CustomerData,
     *,
     method: Method = "rfm",
     model: SegmentationModel | None = None,
@@ -133,6 +133,8 @@ def segment_customers(
 ) -> SegmentationResult:
     """Read a table, score and segment its customers, and profile the segments.
 
+    ``frame`` may also be a table already read (:class:`CustomerData`, e.g. a large log
+    aggregated by :func:`segmentation.logs.read_log`); reading options are then unused.
     With ``model``, the saved models score the data instead of new ones being
     fitted, so new customers land on the saved scale. Other parameters are those of
     :func:`read_customers`, :class:`RFMSegmenter` and :class:`ClusterSegmenter`.
@@ -148,7 +150,8 @@ def segment_customers(
         settings = model.settings
         saved_columns = settings.get("columns") or {}
         # The saved mapping helps only when the new table has the same headers.
-        if not columns and saved_columns and set(saved_columns.values()) <= set(frame.columns):
+        headers = frame.table.columns if isinstance(frame, CustomerData) else frame.columns
+        if not columns and saved_columns and set(saved_columns.values()) <= set(headers):
             columns = saved_columns
         date_format = date_format or settings.get("date_format")
 
@@ -156,15 +159,19 @@ def segment_customers(
     extras = list(dict.fromkeys([*(features or []), *(categorical or [])])) or None
     if model is not None and model.clusters is not None:
         extras = [*model.clusters.numeric_features_, *model.clusters.category_levels_] or None
-    data = read_customers(
-        frame,
-        columns=columns,
-        kind=kind,
-        as_of=as_of,
-        extras=extras,
-        first_row=first_row,
-        drop_duplicates=drop_duplicates,
-        date_format=date_format,
+    data = (
+        frame
+        if isinstance(frame, CustomerData)
+        else read_customers(
+            frame,
+            columns=columns,
+            kind=kind,
+            as_of=as_of,
+            extras=extras,
+            first_row=first_row,
+            drop_duplicates=drop_duplicates,
+            date_format=date_format,
+        )
     )
     customers = data.table
     parts = [customers]

@@ -46,6 +46,10 @@ _PLAIN_NUMBER = r"^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$"
 
 
+class NotALogError(SegmentationError):
+    """The file is a customer table: small enough to read in memory."""
+
+
 class SqlBackend(Protocol):
     """What :func:`read_log` needs from a SQL engine; ``source`` is the log as a view."""
 
@@ -261,7 +265,7 @@ def read_log(
     original = dict(zip(tidied, headers))
     found = detect_columns(pd.DataFrame(columns=tidied), columns)
     if found.kind != "transactions":
-        raise SegmentationError(
+        raise NotALogError(
             "This file looks like a customer table (one row per customer), not a "
             "transaction log; read it in memory instead (engine 'pandas')."
         )
