@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from addin import bulk_sheet
 from addin.errors import WorkbookError
 from addin.layout import Block, Chart, SheetLayout, auto_widths
 from addin.workbook import TableRef
@@ -20,6 +21,7 @@ from addin.xlsx import cell_value
 
 FIXED_CREATED = dt.datetime(2026, 1, 1)
 CHART_TYPES = {"bar": "bar", "column": "column", "line": "line"}
+BULK_ROWS = 20_000  # Excel Tables longer than this are written by addin.bulk_sheet
 
 
 class NewWorkbook:
@@ -67,6 +69,8 @@ class NewWorkbook:
         book.set_properties({"created": FIXED_CREATED})
         self._formats: dict[str, object] = {}
         self._book = book
+        self._tables = 0
+        self._bulk: list[tuple] = []
         bold = book.add_format({"bold": True})
         title = book.add_format({"bold": True, "font_size": 14, "font_color": "#1F4E78"})
         for layout in self._layouts.values():
@@ -98,6 +102,16 @@ class NewWorkbook:
         )
         book.worksheets()[first_visible].activate()
         book.close()
+        for sheet_number, table_number, block, styles in self._bulk:
+            bulk_sheet.splice_rows(
+                Path(path),
+                f"xl/worksheets/sheet{sheet_number}.xml",
+                f"xl/tables/table{table_number}.xml",
+                block.frame.iloc[1:],
+                block.first_data_row + 1,
+                block.column,
+                styles,
+            )
 
     def _format(self, number_format: str | None):
         if not number_format:
@@ -109,6 +123,14 @@ class NewWorkbook:
     def _write_block(self, sheet, block: Block, bold) -> None:
         frame = block.frame
         top, left = block.row - 1, block.column - 1
+        bulk = (
+            block.table_name is not None
+            and len(frame) > BULK_ROWS
+            and block.header
+            and bulk_sheet.can_write(frame)
+        )
+        if bulk:  # XlsxWriter writes the first row (it fixes the styles); the rest later
+            frame = frame.iloc[:1]
         if block.title:
             sheet.write_string(top - 1, left, block.title, bold)
         formats = [self._format(block.number_formats.get(c)) for c in frame.columns]
@@ -127,10 +149,11 @@ class NewWorkbook:
                 else:
                     sheet.write(first + i, left + j, value, formats[j])
         if block.table_name and len(frame):
+            self._tables += 1
             sheet.add_table(
                 top,
                 left,
-                block.last_row - 1,
+                top + len(frame),
                 left + len(frame.columns) - 1,
                 {
                     "name": block.table_name,
@@ -141,6 +164,10 @@ class NewWorkbook:
                     ],
                 },
             )
+        if bulk:
+            styles = [f._get_xf_index() if f is not None else None for f in formats]
+            sheet_number = self._book.worksheets().index(sheet) + 1
+            self._bulk.append((sheet_number, self._tables, block, styles))
 
     def _add_chart(self, sheet, layout: SheetLayout, block: Block, spec: Chart) -> None:
         chart = self._book.add_chart({"type": CHART_TYPES[spec.kind]})
