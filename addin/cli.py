@@ -195,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     addin_commands.add_parser("status", help="which xlwings and add-in versions are here")
     addin_commands.add_parser("install", help="install the add-in into Excel (Windows, macOS)")
     addin_commands.add_parser("uninstall", help="remove the add-in from Excel (Windows, macOS)")
+    addin_commands.add_parser(
+        "selftest",
+        help="run every button and worksheet function in Excel and print a pass/fail table",
+    )
     return parser
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from addin import names
 from addin.errors import WorkbookError
 from addin.finding import find_input
+from addin.install import install, places, status_lines, uninstall
 from addin.model_sheet import read_model, read_record
 from addin.newbook import NewWorkbook
 from addin.pipeline import (
@@ -370,31 +371,29 @@ def command_template(args: argparse.Namespace) -> int:
 def command_addin(args: argparse.Namespace) -> int:
     import platform
 
-    import xlwings
-
     if args.addin_command == "build":
         from addin.xlam import build
 
         for path in build(args.output):
             print(f"Written: {path}")
         return 0
+    system = platform.system()
+    home = Path.home()
     if args.addin_command == "status":
-        print(f"xlwings {xlwings.__version__} (the add-in's VBA needs exactly this version)")
-        print(
-            f"Excel available here: {'yes' if platform.system() in ('Windows', 'Darwin') else 'no'}"
-        )
+        print("\n".join(status_lines(system, home)))
         return 0
-    if platform.system() not in ("Windows", "Darwin"):
-        raise WorkbookError(
-            f"`segment addin {args.addin_command}` needs Microsoft Excel, which does not run on "
-            f"{platform.system()}. Run it on Windows or macOS; here, `segment run` does the "
-            "same work on files."
-        )
-    raise WorkbookError(
-        f"`segment addin {args.addin_command}` is not built yet: build the add-in with "
-        "`segment addin build`, open it in Excel once, and import the two .bas files next "
-        "to it (Developer > Visual Basic > File > Import File)."
-    )
+    if args.addin_command == "selftest":
+        places(system, home)  # a clear message where Excel cannot run
+        from addin.selftest import selftest
+
+        report, passed = selftest()
+        print(report)
+        return 0 if passed else 1
+    places(system, home)
+    action = install if args.addin_command == "install" else uninstall
+    for step in action(system, home):
+        print(step)
+    return 0
 
 
 COMMANDS = {

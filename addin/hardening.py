@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 SOURCE_NAME = "xlwings_custom_addin.bas"
+PROJECT_NAME = "segmentation"  # the add-in reads its user config from .segmentation
 
 
 def xlwings_module_text() -> str:
@@ -53,6 +54,16 @@ def hardened_module(text: str | None = None) -> str:
     )
     if count != 1:
         raise HardeningError("xlwings' VBA changed: embedded code sheets block not found")
+    # Our own config file name (%USERPROFILE%\.segmentation\segmentation.conf on Windows).
+    text, count = re.subn(
+        r'^Public Const PROJECT_NAME As String = "[^"]*"',
+        f'Public Const PROJECT_NAME As String = "{PROJECT_NAME}"',
+        text,
+        count=1,
+        flags=re.MULTILINE,
+    )
+    if count != 1:
+        raise HardeningError("xlwings' VBA changed: PROJECT_NAME constant not found")
     text, count = re.subn(
         r'AddExcelDir = GetConfig\("ADD_WORKBOOK_TO_PYTHONPATH", "true"\)',
         "AddExcelDir = \"false\"  ' never the shared workbook's folder",
