@@ -131,8 +131,12 @@ def _drop_incomplete(
 def _drop_duplicate_rows(
     frame: pd.DataFrame, rows: np.ndarray, report: DataQualityReport
 ) -> np.ndarray:
-    # Hash each row first; only rows whose hash repeats are compared exactly.
-    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    # Hash each row first; only rows whose hash repeats are compared exactly. A 32-bit
+    # fold sorts twice as fast as the 64-bit hash; its chance collisions (about n**2 / 2**33
+    # pairs, some 12,000 among 10M rows) only add rows to the exact comparison.
+    wide = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    hashes = (wide ^ (wide >> np.uint64(32))).astype(np.uint32)
+    del wide
     ordered = np.sort(hashes)
     repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     # A bitmap of the repeated hashes' low bits narrows the rows cheaply before the
