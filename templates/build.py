@@ -51,7 +51,7 @@ FORMULAS = [
     ("=RFM_TABLE(Transactions[#All])", "the per-customer RFM table, with a header row"),
     ("=SEGMENT_CLUSTER(Customers[#All], 4)", "behavioural cluster name per row"),
     ("=SEGMENT_PROFILE(Customers[#All], Customers[RFM Segment])", "the segment summary"),
-    ("=SEGMENT_APPLY(Customers[#All], 'Segmentation Model'!A1)", "score with the saved model"),
+    ("=SEGMENT_APPLY(Customers[#All], 'Segmentation Model'!A1:E100)", "score with the saved model"),
 ]
 
 
