@@ -155,6 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
 
+    importer = commands.add_parser(
+        "import",
+        help="aggregate a transaction log (any size) into a per-customer table in a workbook",
+        description="Aggregate the transaction log INPUT (a CSV/Parquet file, folder or "
+        "pattern) to one row per customer and write it as the 'Customers' table of a new "
+        "workbook, ready for the ribbon's buttons.",
+    )
+    _add_input_options(importer)
+    importer.add_argument("-o", "--output", type=Path, required=True, help="the new workbook")
+    importer.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+
     profile = commands.add_parser(
         "profile",
         help="print the segment profile without writing anything",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from addin import layout as sheets
 from addin import names
 from addin.errors import WorkbookError
 from addin.finding import find_input
@@ -38,12 +39,12 @@ from addin.safety import (
     describe_at_risk,
     parts_at_risk,
 )
-from addin.sources import load_data
+from addin.sources import load_data, log_customers
 from addin.xlsx import FileWorkbook, read_sheet_values
 from segmentation import CustomerData, SegmentationError, SegmentationModel, read_customers
 from segmentation.errors import SegmentationWarning
 
-MAX_SHEET_ROWS = 1_048_575  # Excel's limit, less the header row
+MAX_SHEET_ROWS = names.MAX_SHEET_ROWS
 
 
 def _parse_columns(pairs: list[str]) -> dict[str, str] | None:
@@ -343,6 +344,44 @@ def command_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_import(args: argparse.Namespace) -> int:
+    """A transaction log (any size) as a per-customer table in a new workbook."""
+    source, output = args.input, args.output
+    if source.is_file():
+        check_readable(source)
+    if output.suffix.lower() != ".xlsx":
+        raise WorkbookError(f"The output must be a new .xlsx workbook; got '{output.name}'.")
+    if output.exists():
+        raise WorkbookError(
+            f"'{output}' already exists and was left alone. Choose a new name with -o; in "
+            "Excel, the Import Log button adds the sheet to the open workbook."
+        )
+    check_writable(output)
+    bar = ProgressBar(enabled=not args.quiet)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SegmentationWarning)
+            data = log_customers(
+                source,
+                engine=args.engine,
+                columns=_parse_columns(args.column),
+                as_of=args.as_of,
+                memory_limit=args.memory_limit,
+                progress=lambda step, f: bar.update(step, 0.9 * f),
+            )
+        book = NewWorkbook()
+        book.write_sheet(sheets.customers_sheet(data.table))
+        bar.update("Saving the workbook", 0.95)
+        atomic_write(output, book.save)
+    finally:
+        bar.close()
+    if not args.quiet:
+        print(f"{data.report.summary_line()}\nWritten: {output} (sheet '{names.CUSTOMERS_SHEET}')")
+        for message in dict.fromkeys(str(w.message) for w in caught):
+            print(f"Note: {message}")
+    return 0
+
+
 def command_template(args: argparse.Namespace) -> int:
     from templates import TEMPLATES, template_path
 
@@ -398,6 +437,7 @@ def command_addin(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "addin": command_addin,
+    "import": command_import,
     "run": command_run,
     "profile": command_profile,
     "validate": command_validate,

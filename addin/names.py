@@ -6,6 +6,8 @@ Column names live in :mod:`segmentation.names`.
 
 from segmentation import names as columns
 
+MAX_SHEET_ROWS = 1_048_575  # Excel's limit, less the header row
+
 CUSTOMERS_SHEET = "Customers"
 SUMMARY_SHEET = "Segment Summary"
 CLUSTERS_SHEET = "Cluster Profiles"

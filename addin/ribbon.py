@@ -38,6 +38,8 @@ BUTTONS = (
            "Refresh the Segment Summary sheet and its charts."),
     Button("btnApply", "Apply Saved Model", "apply", "ImportSavedImports", "Model",
            "Score new customers with the model saved in this workbook."),
+    Button("btnImport", "Import Log", "import", "ImportTextFile", "Model",
+           "Aggregate a CSV or Parquet transaction log of any size into a Customers sheet."),
     Button("btnCheck", "Check Data", "check", "ReviewShowOrHideComment", "Model",
            "Report what the data needs fixing, without changing anything."),
     Button("btnSettings", "Settings", "settings", "PropertySheet", "Help",

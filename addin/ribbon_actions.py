@@ -23,6 +23,7 @@ HELP_TEXT = (
     "Cluster Segments: 3 to 6 behavioural clusters with readable names.\n"
     "Segment Summary: refreshes the summary sheet and its charts.\n"
     "Apply Saved Model: scores new customers with this workbook's saved model.\n"
+    "Import Log: a CSV or Parquet transaction log of any size, as a Customers sheet.\n"
     "Check Data: what the data needs fixing, without changing anything.\n"
     "Settings: the Segmentation Settings sheet that every button reads.\n\n"
     "Put the cursor in your customer table or transaction log first."
@@ -62,6 +63,45 @@ def _check(book) -> str:
     return f"{ref.label}\n{data.report}"
 
 
+LOG_FILTER = "Transaction logs (*.csv;*.parquet),*.csv;*.parquet"
+
+
+def _import(book) -> str:
+    """Ask for a CSV/Parquet log; add its per-customer table as a new sheet."""
+    try:
+        chosen = book.app.api.GetOpenFilename(LOG_FILTER, 1, "Import a transaction log")
+    except AttributeError as exc:  # Excel for Mac's object model differs
+        raise WorkbookError(
+            "Choosing a file from the ribbon works in Excel for Windows. Here, run "
+            "`segment import LOG -o customers.xlsx` in a terminal and open the result."
+        ) from exc
+    if not chosen:  # Excel returns False when the dialog is cancelled
+        return ""
+    return import_log(book, str(chosen))
+
+
+def import_log(book, path: str) -> str:
+    """Add the log's per-customer table to ``book`` as a new sheet; never overwrites."""
+    from addin.layout import customers_sheet
+    from addin.sources import log_customers
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = log_customers(path, progress=_status(book))
+    workbook = ExcelWorkbook(book)
+    layout = customers_sheet(data.table)
+    taken = set(workbook.sheet_names())
+    base, number = layout.name, 1
+    while layout.name in taken:  # never overwrite a sheet the user has
+        number += 1
+        layout.name = f"{base} {number}"
+    workbook.write_sheet(layout)
+    return (
+        f"{data.report.summary_line()}\nSheet '{layout.name}' holds one row per customer. "
+        "Click in it and press RFM Segments or Cluster Segments."
+    )
+
+
 def _settings(book) -> str:
     if names.SETTINGS_SHEET not in [s.name for s in book.sheets]:
         from addin.settings import settings_layout
@@ -76,6 +116,7 @@ ACTIONS: dict[str, Callable[[object], str]] = {
     "cluster": lambda book: _segments(book, method="cluster"),
     "summary": lambda book: _segments(book),
     "apply": lambda book: _segments(book, use_saved_model=True),
+    "import": _import,
     "check": _check,
     "settings": _settings,
     "help": lambda book: HELP_TEXT,

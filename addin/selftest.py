@@ -37,6 +37,28 @@ def _paste(book, sheet_name: str, frame) -> str:
     return f"'{sheet_name}'!A1:{last}"
 
 
+def _import_sample(book) -> str | None:
+    import tempfile
+    from pathlib import Path
+
+    from addin.ribbon_actions import import_log
+    from templates import sample_data
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.csv"
+        sample_data.transactions(50).to_csv(path, index=False)
+        before = {s.name for s in book.sheets}
+        import_log(book, str(path))
+    added = [s.name for s in book.sheets if s.name not in before]
+    if not added:
+        return "no sheet was added"
+    return (
+        None
+        if book.sheets[added[0]].range("A1").value == columns.CUSTOMER_ID
+        else ("the new sheet does not start with a Customer ID header")
+    )
+
+
 def _action(tag: str, sheet: str, expect_sheets: tuple[str, ...]) -> Callable[[object], str | None]:
     def check(book) -> str | None:
         from addin.ribbon_actions import ACTIONS
@@ -115,6 +137,7 @@ def checks(log: str, customers: str) -> list[Check]:
         Check("Apply Saved Model", "apply", _action("apply", CUSTOMERS_SHEET, summary)),
         Check("Settings", "settings", _action("settings", CUSTOMERS_SHEET,
                                               (names.SETTINGS_SHEET,))),
+        Check("Import Log from a CSV file", "import", _import_sample),
         Check("Help", "help", lambda book: None),
         *(
             Check(f"{name} as a formula", name, _formula(check, ranges))

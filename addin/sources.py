@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from addin.errors import WorkbookError
-from segmentation import CustomerData, SegmentationError, detect_columns
+from addin.names import MAX_SHEET_ROWS
+from segmentation import CustomerData, SegmentationError, detect_columns, names, read_customers
 from segmentation.logs import NotALogError, log_files, read_log, sniff_csv
 
 
@@ -103,3 +104,39 @@ def load_data(
     # A customer table (one row per customer) fits in memory whatever the engine.
     frames = [read_source(path, columns) for path in files]
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def log_customers(
+    source: str | Path,
+    *,
+    engine: str = "auto",
+    columns: dict[str, str] | None = None,
+    as_of: object = None,
+    memory_limit: str | None = "1GB",
+    progress: Callable[[str, float], None] | None = None,
+) -> CustomerData:
+    """A transaction log aggregated to one row per customer, for a workbook sheet."""
+    data = load_data(
+        source,
+        engine=engine,
+        columns=columns,
+        as_of=as_of,
+        memory_limit=memory_limit,
+        progress=progress,
+    )
+    if isinstance(data, pd.DataFrame):
+        data = read_customers(data, columns=columns, as_of=as_of)
+    if data.kind != "transactions":
+        raise WorkbookError(
+            f"'{Path(source).name}' is already a customer table (one row per customer): "
+            "open it in Excel, or segment it with `segment run`."
+        )
+    if len(data.table) > MAX_SHEET_ROWS:
+        raise WorkbookError(
+            f"{len(data.table):,} customers do not fit on one Excel sheet "
+            f"({MAX_SHEET_ROWS:,} rows). Segment the log with `segment run`, which writes "
+            "every customer to a Parquet or CSV file beside the summary workbook."
+        )
+    first = [names.CUSTOMER_ID, names.LAST_PURCHASE, names.RECENCY, names.FREQUENCY]
+    data.table = data.table[[*first, *(c for c in data.table.columns if c not in first)]]
+    return data

@@ -161,6 +161,59 @@ def _segment_run(path: str) -> object:
     return main(["run", path, "--engine", "duckdb", "-o", path + ".xlsx", "-q"])
 
 
+def _customers_sheet_file(log: pd.DataFrame) -> str:
+    """A workbook whose Customers sheet has one row per customer (written untimed)."""
+    import tempfile
+
+    from addin.layout import customers_sheet
+    from addin.newbook import NewWorkbook
+
+    book = NewWorkbook()
+    book.write_sheet(customers_sheet(_scored_customers(log)))
+    path = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False).name
+    book.save(path)
+    return path
+
+
+def _scored_customers(log: pd.DataFrame) -> pd.DataFrame:
+    customers = _customers(log)
+    return pd.concat([customers, _scores(customers)], axis=1)
+
+
+def _write_customers_sheet(customers: pd.DataFrame) -> object:
+    import tempfile
+
+    from addin.layout import customers_sheet
+    from addin.newbook import NewWorkbook
+
+    book = NewWorkbook()
+    book.write_sheet(customers_sheet(customers))
+    with tempfile.TemporaryDirectory() as folder:
+        book.save(f"{folder}/out.xlsx")
+
+
+def _read_customers_sheet(path: str) -> object:
+    from addin.xlsx import read_sheet_values
+
+    return read_sheet_values(path, "Customers")
+
+
+def _sheet_rows(path: str) -> int:
+    return len(_read_customers_sheet(path)) - 1
+
+
+def _udf_range(log: pd.DataFrame) -> list[list[object]]:
+    """The first 10,000 rows of the log as Excel hands a range to a function."""
+    head = log.head(10_000)
+    return [list(head.columns), *head.astype(object).values.tolist()]
+
+
+def _segment_rfm_udf(grid: list[list[object]]) -> object:
+    from addin.udfs import SEGMENT_RFM
+
+    return SEGMENT_RFM(grid)
+
+
 def _parquet_rows(path: str) -> int:
     import pyarrow.parquet as pq
 
@@ -224,6 +277,27 @@ CASES = {
             lambda log: log,
             _quiet(_end_to_end),
             len,
+        ),
+        Case(
+            "ours: write the Customers sheet (.xlsx, scores + segments)",
+            "sheet write",
+            _quiet(_scored_customers),
+            _write_customers_sheet,
+            len,
+        ),
+        Case(
+            "ours: read the Customers sheet (.xlsx, calamine)",
+            "sheet read",
+            _quiet(_customers_sheet_file),
+            _read_customers_sheet,
+            _sheet_rows,
+        ),
+        Case(
+            "ours: =SEGMENT_RFM over a 10k-row sheet range (one recalculation)",
+            "worksheet function",
+            _udf_range,
+            _quiet(_segment_rfm_udf),
+            lambda grid: len(grid) - 1,
         ),
         Case(
             "ours: segment run, Parquet -> segmented workbook",

@@ -90,3 +90,23 @@ def test_validate_reports_a_folder_read_by_duckdb(
     assert run_segment("validate", tmp_path / "log", "--engine", "duckdb") == 0
     out = capsys.readouterr().out
     assert f"Rows read: {len(log):,}" in out and "a transaction log" in out
+
+
+def test_import_writes_a_customer_table_the_buttons_can_segment(tmp_path: Path) -> None:
+    log = _write_parts(tmp_path / "log")
+    output = tmp_path / "customers.xlsx"
+    assert run_segment("import", tmp_path / "log", "--engine", "duckdb", "-o", output, "-q") == 0
+    table = _customers_sheet(output)
+    assert list(table.columns) == [
+        "Customer ID",
+        "Last Purchase",
+        "Recency",
+        "Frequency",
+        "Monetary",
+    ]
+    assert len(table) == log["Customer"].nunique()
+    assert table["Frequency"].sum() == len(log)  # no duplicates in this log
+    segmented = tmp_path / "segmented.xlsx"
+    assert run_segment("run", output, "-o", segmented, "-q") == 0
+    assert _customers_sheet(segmented)["RFM Segment"].notna().all()
+    assert run_segment("import", tmp_path / "log", "-o", output, "-q") == 1  # never overwrites

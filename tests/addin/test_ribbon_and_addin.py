@@ -121,6 +121,29 @@ def test_check_settings_and_help_buttons(customers_book):
     assert "RFM Segments" in book.app.alerts[-1][0]
 
 
+def test_import_log_button_adds_a_customers_sheet(customers_book, tmp_path):
+    from types import SimpleNamespace
+
+    from templates import sample_data
+
+    from .fake_xlwings import column_of
+
+    log = sample_data.transactions(60)
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    book = Book.from_xlsx(customers_book)  # already has a 'Customers' sheet
+    book.app.api = SimpleNamespace(GetOpenFilename=lambda *args: str(path))
+    run("import", book)
+    message, _, mode = book.app.alerts[-1]
+    assert mode is None and "Sheet 'Customers 2' holds one row per customer" in message
+    ids = column_of(book.sheets["Customers 2"], "Customer ID")
+    assert len(ids) == log["Customer ID"].nunique()
+    book.app.api = SimpleNamespace(GetOpenFilename=lambda *args: False)  # cancelled
+    alerts = len(book.app.alerts)
+    run("import", book)
+    assert len(book.app.alerts) == alerts
+
+
 def test_addin_commands(tmp_path, capsys):
     from .conftest import run_segment
 
