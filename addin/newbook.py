@@ -21,7 +21,7 @@ from addin.xlsx import cell_value
 
 FIXED_CREATED = dt.datetime(2026, 1, 1)
 CHART_TYPES = {"bar": "bar", "column": "column", "line": "line"}
-BULK_ROWS = 20_000  # Excel Tables longer than this are written by addin.bulk_sheet
+BULK_ROWS = 5_000  # Excel Tables longer than this are written by addin.bulk_sheet
 
 
 class NewWorkbook:
