@@ -117,6 +117,9 @@ class DuckDBLog:
     def matches(self, expr: str, pattern: str) -> str:
         return f"regexp_full_match({expr}, {_sql_string(pattern)})"
 
+    def literal(self, text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
     def materialize(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
 

@@ -70,6 +70,9 @@ class SqlBackend(Protocol):
     def matches(self, expr: str, pattern: str) -> str:
         """True when the whole text matches the regular expression."""
 
+    def literal(self, text: str) -> str:
+        """A string literal holding ``text``."""
+
     def materialize(self, name: str, sql: str) -> None: ...
 
     def register(self, name: str, frame: pd.DataFrame) -> None: ...
@@ -254,6 +257,9 @@ def read_log(
 ) -> CustomerData:
     """Aggregate the transaction log in ``backend``'s ``source`` view to customers.
 
+    The engine is left holding the result as the table ``customers`` (id, recency,
+    frequency, monetary), for :func:`segmentation.model_sql.score_in_engine`.
+
     Gives the same table as :func:`~segmentation.read_customers` on the same data
     (duplicate rows dropped, returns netted, late transactions left out); the data
     quality report counts each fix but has no example rows.
@@ -404,14 +410,23 @@ def read_log(
         f"count(CASE WHEN {purchase} AND ord IS NULL THEN 1 END)"
     )
     units = f"CAST({backend.round_even(f'amount * {scale!r}')} AS BIGINT)"
-    grouped = backend.query(
+    backend.materialize(
+        "customer_totals",
         "SELECT id, max(day) AS last_any, "
         f"max(CASE WHEN {purchase} THEN day END) AS last_purchase, "
         f"{frequency} AS frequency, CAST(sum(units) AS BIGINT) AS whole, "
         f"sum(amount - CAST(units AS DOUBLE) / {scale!r}) AS rest "
         f"FROM (SELECT id, day, amount, ord, {units} AS units FROM lines WHERE {kept}) AS k "
-        "GROUP BY id"
+        "GROUP BY id",
     )
+    # The customer table inside the engine too, computed as below in numpy, so a fitted
+    # model can score it there (segmentation.model_sql).
+    backend.materialize(
+        "customers",
+        f"SELECT id, {cutoff} - CAST(coalesce(last_purchase, last_any) AS BIGINT) AS recency, "
+        f"frequency, CAST(whole AS DOUBLE) / {scale!r} + rest AS monetary FROM customer_totals",
+    )
+    grouped = backend.query("SELECT * FROM customer_totals")
 
     step("Building the customer table", 0.9)
     ids_out = grouped["id"].to_numpy()

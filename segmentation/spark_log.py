@@ -101,6 +101,9 @@ class SparkLog:
     def matches(self, expr: str, pattern: str) -> str:
         return f"({expr} RLIKE '{pattern}')"
 
+    def literal(self, text: str) -> str:
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
     def materialize(self, name: str, sql: str) -> None:
         frame = self.spark.sql(sql).persist()
         self._cached.append(frame)

@@ -10,9 +10,12 @@ import pandas as pd
 import pytest
 
 from addin.sources import read_source
-from segmentation import SegmentationError, read_customers
+from segmentation import SegmentationError, read_customers, segment_customers
 from segmentation.duckdb_log import DuckDBLog
 from segmentation.logs import log_files, read_log
+from segmentation.model_sql import score_in_engine
+
+SCORED = ["Customer ID", "Recency", "Frequency", "Monetary", "R", "F", "M", "Cluster"]
 
 
 def _log(n: int = 3000, seed: int = 0) -> pd.DataFrame:
@@ -156,7 +159,26 @@ def test_a_bad_memory_limit_is_explained(parquet_log: Path) -> None:
         DuckDBLog(log_files(parquet_log), memory_limit="lots")
 
 
-def test_spark_reads_exactly_as_in_memory(parquet_log: Path, messy_csv: Path) -> None:
+def _assert_scored_alike(backend, ties: str = "quantile") -> None:
+    """A model fitted in memory scores the engine's customers exactly as in memory."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = read_log(backend)
+        result = segment_customers(data, method="both", ties=ties)
+    in_engine = score_in_engine(backend, result.model)
+    in_memory = result.customers.reset_index(drop=True)
+    pd.testing.assert_frame_equal(in_engine[SCORED], in_memory[SCORED], check_dtype=False)
+    for column in ("RFM Segment", "Cluster Name"):
+        assert in_engine[column].tolist() == in_memory[column].astype(str).tolist()
+
+
+@pytest.mark.parametrize("ties", ["quantile", "rank"])
+def test_a_fitted_model_scores_inside_duckdb(messy_csv: Path, ties: str) -> None:
+    with DuckDBLog(log_files(messy_csv)) as backend:
+        _assert_scored_alike(backend, ties)
+
+
+def test_spark_reads_and_scores_exactly_as_in_memory(parquet_log: Path, messy_csv: Path) -> None:
     from segmentation.spark_log import SparkLog, local_session
 
     session = local_session(threads=2)
@@ -164,4 +186,5 @@ def test_spark_reads_exactly_as_in_memory(parquet_log: Path, messy_csv: Path) ->
         with warnings.catch_warnings(), SparkLog(log_files(path), session=session) as backend:
             warnings.simplefilter("ignore")
             got = read_log(backend)
+            _assert_scored_alike(backend, "rank" if path == messy_csv else "quantile")
         _assert_same(_reference(path), got)
