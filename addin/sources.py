@@ -86,8 +86,7 @@ def load_data(
         raise WorkbookError(str(exc)) from exc
     chosen = choose_engine(files, engine)
     if chosen == "pandas":
-        frames = [read_source(path, columns) for path in files]
-        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        return _in_memory(files, columns)
     if chosen == "duckdb":
         from segmentation.duckdb_log import DuckDBLog
 
@@ -102,6 +101,10 @@ def load_data(
         except NotALogError:
             pass
     # A customer table (one row per customer) fits in memory whatever the engine.
+    return _in_memory(files, columns)
+
+
+def _in_memory(files: list[Path], columns: dict[str, str] | None) -> pd.DataFrame:
     frames = [read_source(path, columns) for path in files]
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
