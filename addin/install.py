@@ -170,13 +170,15 @@ def install(system: str, home: Path) -> list[str]:
             ) from exc
         steps.append(f"Add-in copied to {target}")
         if system == "Darwin":
+            modules = home / "Segmentation add-in"  # a folder the Import dialog can reach
+            modules.mkdir(exist_ok=True)
             for module in built[1:]:
-                shutil.copyfile(module, where.startup_folder.parent / module.name)
+                shutil.copyfile(module, modules / module.name)
             steps.append(
                 "macOS: Excel cannot import VBA modules from outside. Open the Visual Basic "
                 "Editor, remove the module 'xlwings' from Segmentation.xlam and import "
                 + ", ".join(m.name for m in built[1:])
-                + f" from {where.startup_folder.parent}; do not use the add-in before that."
+                + f" from {modules}; do not use the add-in before that."
             )
     write_config(where.config_file, system, Path(sys.executable))
     steps.append(f"Config written to {where.config_file} (Python: {sys.executable})")
