@@ -15,7 +15,8 @@ import pandas as pd
 from addin.errors import WorkbookError
 from addin.names import MAX_SHEET_ROWS
 from segmentation import CustomerData, SegmentationError, detect_columns, names, read_customers
-from segmentation.logs import NotALogError, log_files, read_log, sniff_csv
+from segmentation.log_files import log_files, sniff_csv
+from segmentation.logs import NotALogError, read_log
 
 
 def read_source(path: Path, columns: dict[str, str] | None = None) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from segmentation.errors import SegmentationError
-from segmentation.logs import is_parquet, sniff_csv
+from segmentation.log_files import is_parquet, sniff_csv
 
 _KINDS = {
     "TINYINT": "integer",

@@ -10,11 +10,8 @@ customers whichever engine reads it. Row numbers are not known here: fixes are c
 
 from __future__ import annotations
 
-import csv
-import glob
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -28,7 +25,7 @@ from segmentation.cleaning import (
     to_ids,
     to_numbers,
 )
-from segmentation.columns import detect_columns, tidy_headers
+from segmentation.columns import ColumnMap, detect_columns, tidy_headers
 from segmentation.customers import (
     CustomerData,
     customer_table,
@@ -39,7 +36,6 @@ from segmentation.customers import (
 from segmentation.errors import SegmentationError
 
 Progress = Callable[[str, float], None]
-LOG_SUFFIXES = (".csv", ".txt", ".parquet")
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
 # Text that every engine casts the same way; anything else is cleaned in pandas.
 _PLAIN_NUMBER = r"^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
@@ -78,63 +74,6 @@ class SqlBackend(Protocol):
     def register(self, name: str, frame: pd.DataFrame) -> None: ...
 
     def query(self, sql: str) -> pd.DataFrame: ...
-
-
-# --- finding the files ---------------------------------------------------------------
-
-
-def log_files(source: str | Path | Sequence[str | Path]) -> list[Path]:
-    """The files of a log given as one file, a folder, a glob pattern, or a list of them.
-
-    A folder means every CSV or Parquet file directly in it. All files must be of one
-    kind (CSV or Parquet); they are returned sorted, so runs are repeatable.
-    """
-    items = [source] if isinstance(source, (str, Path)) else list(source)
-    files: list[Path] = []
-    for item in items:
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in LOG_SUFFIXES)
-            if not found:
-                raise SegmentationError(f"The folder '{path}' has no .csv or .parquet files.")
-            files += found
-        elif path.exists():
-            files.append(path)
-        elif glob.has_magic(str(item)):
-            found = sorted(Path(p) for p in glob.glob(str(item)) if Path(p).is_file())
-            if not found:
-                raise SegmentationError(f"No files match '{item}'.")
-            files += found
-        else:
-            raise SegmentationError(f"'{item}' does not exist. Check the path.")
-    kinds = {"parquet" if p.suffix.lower() == ".parquet" else "csv" for p in files}
-    if len(kinds) > 1:
-        raise SegmentationError(
-            "The log mixes CSV and Parquet files. Give one kind at a time "
-            f"({', '.join(p.name for p in files[:4])})."
-        )
-    return files
-
-
-def is_parquet(files: Sequence[Path]) -> bool:
-    return files[0].suffix.lower() == ".parquet"
-
-
-def sniff_csv(path: Path) -> tuple[str, str]:
-    """Encoding and separator of a CSV file, from its first 64 kB."""
-    with open(path, "rb") as handle:
-        raw = handle.read(65_536)
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            sample = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    try:
-        separator = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
-    except csv.Error:
-        separator = ","
-    return encoding, separator
 
 
 # --- cleaning, column by column ------------------------------------------------------
@@ -265,41 +204,74 @@ def read_log(
     quality report counts each fix but has no example rows.
     """
     step = progress or (lambda _s, _f: None)
+    found, original, types = _find_columns(backend, columns)
+    roles = found.roles
+    report = DataQualityReport()
+    reader = _LogReader(backend, report)
+
+    step("Counting and de-duplicating rows", 0.05)
+    used = {original[h]: h for h in dict.fromkeys(roles.values())}  # header -> its label
+    slots = _distinct_lines(reader, used, types)
+    step("Reading ids, dates and amounts", 0.3)
+    kinds = {role: types[original[header]] for role, header in roles.items()}
+    amount_label = _clean_lines(reader, roles, {r: slots[original[h]] for r, h in roles.items()},
+                                kinds, date_format)  # fmt: skip
+    step("Checking completeness", 0.5)
+    as_of_ts, cutoff, total = _check_lines(backend, report, roles, amount_label, as_of)
+    step("Adding up per customer", 0.6)
+    scale = 2.0 ** sum_scale_bits(total)
+    grouped = _add_up(backend, "order_id" in roles, cutoff, scale)
+    step("Building the customer table", 0.9)
+    table = _finish(grouped, scale, as_of_ts)
+    report.customers = len(table)
+    step("Done", 1.0)
+    return CustomerData(table, "transactions", found, as_of_ts, report)
+
+
+_COMPLETE = "id IS NOT NULL AND day IS NOT NULL AND amount IS NOT NULL"
+
+
+def _find_columns(
+    backend: SqlBackend, columns: dict[str, str] | None
+) -> tuple[ColumnMap, dict[str, str], dict[str, str]]:
+    """The roles (by tidied header), tidied -> original header, and column kinds."""
     types = backend.column_types()
     headers = list(types)
     tidied = list(tidy_headers(pd.DataFrame(columns=headers)).columns)
-    original = dict(zip(tidied, headers))
     found = detect_columns(pd.DataFrame(columns=tidied), columns)
     if found.kind != "transactions":
         raise NotALogError(
             "This file looks like a customer table (one row per customer), not a "
             "transaction log; read it in memory instead (engine 'pandas')."
         )
-    roles = found.roles
-    used = list(dict.fromkeys(roles.values()))
-    report = DataQualityReport()
-    reader = _LogReader(backend, report)
+    return found, dict(zip(tidied, headers)), types
 
-    step("Counting rows", 0.05)
-    blanked = [reader.blanked(original[h], types[original[h]]) for h in used]
-    marker_counts = [
-        f"sum(CASE WHEN trim({backend.quote(original[h])}) IN "
-        f"({_text_literals(MISSING_MARKERS - {''})}) THEN 1 ELSE 0 END) AS m{i}"
+
+def _distinct_lines(
+    reader: _LogReader, used: dict[str, str], types: dict[str, str]
+) -> dict[str, str]:
+    """Count markers and blank rows, then keep the distinct rows of the ``used`` columns
+    (header -> label in messages) as table ``lines_raw``; returns each header's column
+    name there."""
+    backend, report = reader.backend, reader.report
+    blanked = [reader.blanked(h, types[h]) for h in used]
+    markers = _text_literals(MISSING_MARKERS - {""})
+    marker_counts = "".join(
+        f", sum(CASE WHEN trim({backend.quote(h)}) IN ({markers}) THEN 1 ELSE 0 END) AS m{i}"
         for i, h in enumerate(used)
-        if types[original[h]] == "text"
-    ]
+        if types[h] == "text"
+    )
     all_blank = " AND ".join(f"({b}) IS NULL" for b in blanked)
     totals = backend.query(
         f"SELECT count(*) AS n, sum(CASE WHEN {all_blank} THEN 1 ELSE 0 END) AS blank"
-        + "".join(f", {m}" for m in marker_counts)
-        + " FROM source"
+        f"{marker_counts} FROM source"
     ).iloc[0]
     report.rows_read = int(totals["n"])
-    for i, header in enumerate(used):
+    for i, label in enumerate(used.values()):
         if f"m{i}" in totals and not pd.isna(totals[f"m{i}"]):
             report.add(
                 "Excel error or missing markers were treated as blank",
-                header,
+                label,
                 int(totals[f"m{i}"]),
                 warn=False,
             )
@@ -307,8 +279,6 @@ def read_log(
     report.add("Blank rows were skipped", ALL_COLUMNS, blank_rows, warn=False)
     if report.rows_read == blank_rows:
         raise SegmentationError("The log has no data rows: every row is blank.")
-
-    step("Removing duplicate rows", 0.15)
     slots = {h: f"c{i}" for i, h in enumerate(used)}
     backend.materialize(
         "lines_raw",
@@ -320,38 +290,51 @@ def read_log(
     report.add(
         "Duplicate rows were removed", ALL_COLUMNS, report.rows_read - blank_rows - distinct_rows
     )
+    return slots
 
-    step("Reading ids, dates and amounts", 0.3)
 
-    def kind_of(role: str) -> str:
-        return types[original[roles[role]]]
-
-    ids = reader.ids(slots[roles["customer_id"]], kind_of("customer_id"), roles["customer_id"])
-    days = reader.days(slots[roles["date"]], kind_of("date"), roles["date"], date_format)
+def _clean_lines(
+    reader: _LogReader,
+    roles: dict[str, str],
+    slots: dict[str, str],
+    kinds: dict[str, str],
+    date_format: str | None,
+) -> str:
+    """Table ``lines`` (id, day, amount, ord) from ``lines_raw``; returns the amount's label."""
+    ids = reader.ids(slots["customer_id"], kinds["customer_id"], roles["customer_id"])
+    days = reader.days(slots["date"], kinds["date"], roles["date"], date_format)
     if "amount" in roles:
-        amount = reader.numbers(slots[roles["amount"]], kind_of("amount"), roles["amount"])
+        amount = reader.numbers(slots["amount"], kinds["amount"], roles["amount"])
         amount_expr, amount_label, parts = amount.expr, roles["amount"], [amount]
     else:
-        quantity = reader.numbers(slots[roles["quantity"]], kind_of("quantity"), roles["quantity"])
-        price = reader.numbers(
-            slots[roles["unit_price"]], kind_of("unit_price"), roles["unit_price"]
-        )
+        quantity = reader.numbers(slots["quantity"], kinds["quantity"], roles["quantity"])
+        price = reader.numbers(slots["unit_price"], kinds["unit_price"], roles["unit_price"])
         amount_expr = f"({quantity.expr}) * ({price.expr})"
         amount_label = f"{roles['quantity']} x {roles['unit_price']}"
         parts = [quantity, price]
     order = "CAST(NULL AS BIGINT)"
     if "order_id" in roles:
-        slot, kind = slots[roles["order_id"]], kind_of("order_id")
-        order = f"CASE WHEN trim({slot}) = '' THEN NULL ELSE trim({slot}) END"
-        order = order if kind == "text" else slot
+        slot = slots["order_id"]
+        trimmed = f"CASE WHEN trim({slot}) = '' THEN NULL ELSE trim({slot}) END"
+        order = trimmed if kinds["order_id"] == "text" else slot
     joins = "".join(part.join for part in (ids, days, *parts))
-    backend.materialize(
+    reader.backend.materialize(
         "lines",
         f"SELECT {ids.expr} AS id, {days.expr} AS day, {amount_expr} AS amount, "
         f"{order} AS ord FROM lines_raw{joins}",
     )
+    return amount_label
 
-    step("Checking completeness", 0.5)
+
+def _check_lines(
+    backend: SqlBackend,
+    report: DataQualityReport,
+    roles: dict[str, str],
+    amount_label: str,
+    as_of: object,
+) -> tuple[pd.Timestamp, int, float]:
+    """Count incomplete, late and returned lines; the analysis date, its day number and
+    the sum of |amounts| kept."""
     counts = backend.query(
         "SELECT sum(CASE WHEN id IS NULL THEN 1 ELSE 0 END) AS no_id, "
         "sum(CASE WHEN id IS NOT NULL AND day IS NULL THEN 1 ELSE 0 END) AS no_date, "
@@ -378,18 +361,17 @@ def read_log(
     latest = pd.Timestamp(_EPOCH_DAY + np.timedelta64(int(counts["latest"]), "D"))
     as_of_ts = resolve_as_of(as_of, latest)
     cutoff = int((np.datetime64(as_of_ts, "D") - _EPOCH_DAY) / np.timedelta64(1, "D"))
-    complete = "id IS NOT NULL AND day IS NOT NULL AND amount IS NOT NULL"
-    kept = f"{complete} AND day < {cutoff}"
+    kept = f"{_COMPLETE} AND day < {cutoff}"
     summary = backend.query(
-        f"SELECT sum(CASE WHEN {complete} AND day >= {cutoff} THEN 1 ELSE 0 END) AS late, "
+        f"SELECT sum(CASE WHEN {_COMPLETE} AND day >= {cutoff} THEN 1 ELSE 0 END) AS late, "
         f"sum(CASE WHEN {kept} AND amount < 0 THEN 1 ELSE 0 END) AS returns, "
         f"sum(CASE WHEN {kept} THEN abs(amount) ELSE 0 END) AS total, "
         f"sum(CASE WHEN {kept} THEN 1 ELSE 0 END) AS used FROM lines"
     ).iloc[0]
     late = int(summary["late"] or 0)
     report.add("Transactions on or after the analysis date were left out", roles["date"], late)
-    used_rows = 0 if pd.isna(summary["used"]) else int(summary["used"])
-    if not used_rows:
+    report.rows_used = 0 if pd.isna(summary["used"]) else int(summary["used"])
+    if not report.rows_used:
         raise SegmentationError(
             f"Every transaction is dated on or after the analysis date "
             f"{as_of_ts.date()}. Choose a later analysis date."
@@ -399,17 +381,20 @@ def read_log(
         amount_label,
         int(summary["returns"] or 0),
     )
+    return as_of_ts, cutoff, float(summary["total"])
 
-    step("Adding up per customer", 0.6)
-    scale = 2.0 ** sum_scale_bits(float(summary["total"]))
+
+def _add_up(backend: SqlBackend, has_orders: bool, cutoff: int, scale: float) -> pd.DataFrame:
+    """Per-customer totals (also left in the engine as ``customers``), summed exactly."""
     purchase = "amount >= 0"
     frequency = (
-        f"count(CASE WHEN {purchase} THEN 1 END)"
-        if "order_id" not in roles
-        else f"count(DISTINCT CASE WHEN {purchase} THEN ord END) + "
+        f"count(DISTINCT CASE WHEN {purchase} THEN ord END) + "
         f"count(CASE WHEN {purchase} AND ord IS NULL THEN 1 END)"
+        if has_orders
+        else f"count(CASE WHEN {purchase} THEN 1 END)"
     )
     units = f"CAST({backend.round_even(f'amount * {scale!r}')} AS BIGINT)"
+    kept = f"{_COMPLETE} AND day < {cutoff}"
     backend.materialize(
         "customer_totals",
         "SELECT id, max(day) AS last_any, "
@@ -419,28 +404,24 @@ def read_log(
         f"FROM (SELECT id, day, amount, ord, {units} AS units FROM lines WHERE {kept}) AS k "
         "GROUP BY id",
     )
-    # The customer table inside the engine too, computed as below in numpy, so a fitted
-    # model can score it there (segmentation.model_sql).
+    # The customer table inside the engine too, computed as _finish does in numpy, so a
+    # fitted model can score it there (segmentation.model_sql).
     backend.materialize(
         "customers",
         f"SELECT id, {cutoff} - CAST(coalesce(last_purchase, last_any) AS BIGINT) AS recency, "
         f"frequency, CAST(whole AS DOUBLE) / {scale!r} + rest AS monetary FROM customer_totals",
     )
-    grouped = backend.query("SELECT * FROM customer_totals")
+    return backend.query("SELECT * FROM customer_totals")
 
-    step("Building the customer table", 0.9)
-    ids_out = grouped["id"].to_numpy()
-    if ids_out.dtype.kind == "f":  # whole-number ids read as floats
-        ids_out = ids_out.astype(np.int64)
-    order_ = sorted_id_order(ids_out)
-    grouped = grouped.iloc[order_]
+
+def _finish(grouped: pd.DataFrame, scale: float, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The customer table from the totals, by the in-memory reader's own code."""
+    ids = grouped["id"].to_numpy()
+    if ids.dtype.kind == "f":  # whole-number ids read as floats
+        ids = ids.astype(np.int64)
+    order = sorted_id_order(ids)
+    grouped = grouped.iloc[order]
     last = grouped["last_purchase"].fillna(grouped["last_any"]).to_numpy(dtype=np.int64)
     whole = grouped["whole"].to_numpy(dtype=np.int64)
     monetary = whole / scale + grouped["rest"].to_numpy(dtype=np.float64)
-    table = customer_table(
-        ids_out[order_], last, grouped["frequency"].to_numpy(), monetary, as_of_ts
-    )
-    report.rows_used = used_rows
-    report.customers = len(table)
-    step("Done", 1.0)
-    return CustomerData(table, "transactions", found, as_of_ts, report)
+    return customer_table(ids[order], last, grouped["frequency"].to_numpy(), monetary, as_of)

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from segmentation.errors import SegmentationError
-from segmentation.logs import is_parquet, sniff_csv
+from segmentation.log_files import is_parquet, sniff_csv
 
 
 def _kind(spark_type: str) -> str:

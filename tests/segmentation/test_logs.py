@@ -12,7 +12,8 @@ import pytest
 from addin.sources import read_source
 from segmentation import SegmentationError, read_customers, segment_customers
 from segmentation.duckdb_log import DuckDBLog
-from segmentation.logs import log_files, read_log
+from segmentation.log_files import log_files
+from segmentation.logs import read_log
 from segmentation.model_sql import score_in_engine
 
 SCORED = ["Customer ID", "Recency", "Frequency", "Monetary", "R", "F", "M", "Cluster"]
