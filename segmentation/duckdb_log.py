@@ -65,7 +65,10 @@ class DuckDBLog:
             raise SegmentationError(
                 "Large logs need the duckdb package: pip install duckdb."
             ) from exc
-        self._spill = tempfile.TemporaryDirectory(prefix="segment-duckdb-")
+        # Windows may hold a spilled file a moment after closing: never fail on cleanup.
+        self._spill = tempfile.TemporaryDirectory(
+            prefix="segment-duckdb-", ignore_cleanup_errors=True
+        )
         self.con = duckdb.connect(config={"temp_directory": self._spill.name})
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET preserve_insertion_order = false")
