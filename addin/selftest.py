@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from addin import names
 from segmentation import names as columns
@@ -39,7 +40,6 @@ def _paste(book, sheet_name: str, frame) -> str:
 
 def _import_sample(book) -> str | None:
     import tempfile
-    from pathlib import Path
 
     from addin.ribbon_actions import import_log
     from templates import sample_data
@@ -172,9 +172,16 @@ def selftest() -> tuple[str, bool]:
     """Run every check in a new, hidden Excel workbook; returns the table and success."""
     import xlwings as xw
 
+    from addin.install import ADDIN_NAME
     from templates import sample_data
 
     with xw.App(visible=False, add_book=False) as app:
+        # Excel started through automation does not load add-ins: open ours, or the
+        # worksheet functions would be unknown (#NAME?).
+        addin = Path(app.startup_path) / ADDIN_NAME
+        if not addin.exists():
+            return f"{addin} is not there: run `segment addin install` first.", False
+        app.books.open(str(addin))
         book = app.books.add()
         log = _paste(book, LOG_SHEET, sample_data.transactions(120))
         customers = _paste(book, CUSTOMERS_SHEET, sample_data.customers(200))
