@@ -195,6 +195,9 @@ def uninstall(system: str, home: Path) -> list[str]:
         for book in list(app.books):
             if book.name == ADDIN_NAME:
                 book.close()
+    if startup is None and system == "Windows":  # only Excel knows its startup folder
+        with xw.App(visible=False, add_book=False) as app:
+            startup = Path(app.startup_path)
     where = places(system, home, startup)
     steps = []
     for path in (where.addin_file, where.config_file):
