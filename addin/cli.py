@@ -59,7 +59,7 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="for CSV/Parquet logs: pandas reads into memory; duckdb aggregates logs of any "
         "size on disk; spark runs on Apache Spark (pip install excel-segmentation[spark]); "
-        "auto: pandas for one file under 256 MB, else duckdb",
+        "auto: pandas for one file of up to 1M lines (Parquet) or 64 MB (CSV), else duckdb",
     )
     parser.add_argument(
         "--memory-limit",

@@ -110,3 +110,22 @@ def test_import_writes_a_customer_table_the_buttons_can_segment(tmp_path: Path) 
     assert run_segment("run", output, "-o", segmented, "-q") == 0
     assert _customers_sheet(segmented)["RFM Segment"].notna().all()
     assert run_segment("import", tmp_path / "log", "-o", output, "-q") == 1  # never overwrites
+
+
+def test_auto_engine_reads_small_logs_in_memory_and_large_ones_with_duckdb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from addin import sources
+
+    log = _write_parts(tmp_path / "log", parts=1)
+    single = [tmp_path / "log" / "part-0.parquet"]
+    csv = tmp_path / "log.csv"
+    log.to_csv(csv, index=False)
+    assert sources.choose_engine(single, "auto") == "pandas"
+    assert sources.choose_engine([csv], "auto") == "pandas"
+    assert sources.choose_engine([*single, *single], "auto") == "duckdb"
+    monkeypatch.setattr(sources, "IN_MEMORY_ROWS", len(log) - 1)
+    monkeypatch.setattr(sources, "IN_MEMORY_CSV_BYTES", csv.stat().st_size - 1)
+    assert sources.choose_engine(single, "auto") == "duckdb"
+    assert sources.choose_engine([csv], "auto") == "duckdb"
+    assert sources.choose_engine(single, "spark") == "spark"
