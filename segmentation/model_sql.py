@@ -18,9 +18,7 @@ from segmentation.customers import sorted_id_order
 from segmentation.errors import SegmentationError
 from segmentation.logs import SqlBackend
 from segmentation.models import SegmentationModel
-
-_HIGHER_IS_BETTER = {"recency": False, "frequency": True, "monetary": True}
-_COLUMN = {"recency": "recency", "frequency": "frequency", "monetary": "monetary"}
+from segmentation.rfm import _HIGHER_IS_BETTER
 
 
 def _double(value: float) -> str:
@@ -30,7 +28,7 @@ def _double(value: float) -> str:
 
 def _score(backend: SqlBackend, rfm, dimension: str) -> str:
     """1 + the number of break points passed, as searchsorted(side='right') counts."""
-    value = f"CAST({_COLUMN[dimension]} AS DOUBLE)"
+    value = f"CAST({dimension} AS DOUBLE)"  # the engine's customers table names columns so
     edges = rfm.edges_[dimension]
     better = _HIGHER_IS_BETTER[dimension]
     if rfm.rules_[dimension] == "rank":
