@@ -12,9 +12,7 @@ Text is written as inline strings, so user text such as ``=1+1`` stays text.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +21,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from addin.safety import atomic_write
 
 CHUNK_ROWS = 100_000
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "ns")
@@ -39,11 +39,12 @@ def column_letters(index: int) -> str:
 
 
 def can_write(frame: pd.DataFrame) -> bool:
-    """True when every column is plain numbers, dates or text (no mixed cells)."""
+    """True when every column is plain numbers, dates or text (no mixed cells; booleans
+    are left to XlsxWriter, which writes them as TRUE/FALSE)."""
     for column in frame.columns:
         values = frame[column]
         kind = values.dtype.kind
-        if kind in "iufbM":
+        if kind in "iufM":
             continue
         if isinstance(values.dtype, pd.CategoricalDtype):
             values = values.cat.categories.to_series()
@@ -62,7 +63,7 @@ def _join(*parts: object) -> pa.Array:
 
 
 def _numbers(values: pd.Series) -> pa.Array:
-    numbers = values.to_numpy(dtype="float64" if values.dtype.kind in "fb" else None)
+    numbers = values.to_numpy()
     if values.dtype.kind == "M":
         numbers = (values.to_numpy("datetime64[ns]") - _EXCEL_EPOCH) / np.timedelta64(1, "D")
     if numbers.dtype.kind == "f":
@@ -79,7 +80,7 @@ def _cells(
     it, a reader places each cell right after the previous one.
     """
     start = "<c" if reference is None else _join('<c r="', reference, '"')
-    if values.dtype.kind in "iufbM":
+    if values.dtype.kind in "iufM":
         style_attr = f' s="{style}"' if style else ""
         cells = _join(start, f"{style_attr}><v>", _numbers(values), "</v></c>")
     else:
@@ -136,28 +137,20 @@ def splice_rows(
     last_row = first_row + len(frame) - 1
     last_column = column_letters(first_column + len(frame.columns) - 1)
     full_range = f"{last_column}{last_row}"
-    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
+
+    def rewrite(temporary: Path) -> None:
         with zipfile.ZipFile(path) as source, zipfile.ZipFile(temporary, "w") as target:
             for item in source.infolist():
                 data = source.read(item.filename)
                 if item.filename == sheet_part:
-                    _write_sheet(
-                        target,
-                        item,
-                        data,
-                        rows_xml(frame, first_row, first_column, styles),
-                        full_range,
-                    )
+                    rows = rows_xml(frame, first_row, first_column, styles)
+                    _write_sheet(target, item, data, rows, full_range)
                     continue
                 if item.filename == table_part:
                     data = _stretch(data.decode("utf-8"), full_range).encode("utf-8")
                 target.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+
+    atomic_write(path, rewrite)
 
 
 def _stretch(xml: str, last_cell: str) -> str:

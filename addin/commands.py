@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import os
 import shutil
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -227,28 +229,29 @@ def command_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(
-    source: Path, args: argparse.Namespace, progress, caught: list[str] | None = None
-) -> pd.DataFrame | CustomerData:
-    """Read a data source; a SQL engine's warnings go to ``caught`` (else are dropped)."""
-    progress(f"Reading {source.name}", 0.03)
+@contextlib.contextmanager
+def _collecting_warnings(into: list[str]) -> Iterator[None]:
+    """The engine's warnings become notes in ``into`` instead of printed warnings."""
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always", SegmentationWarning)
-        data = _load_data(source, args, progress)
-    if caught is not None:
-        caught += [str(w.message) for w in records]
-    return data
+        yield
+    into += [str(w.message) for w in records]
 
 
-def _load_data(source: Path, args: argparse.Namespace, progress) -> pd.DataFrame | CustomerData:
-    return load_data(
-        source,
-        engine=getattr(args, "engine", "auto"),
-        columns=_parse_columns(args.column),
-        as_of=args.as_of,
-        memory_limit=getattr(args, "memory_limit", "1GB"),
-        progress=lambda step, f: progress(step, 0.03 + 0.3 * f),
-    )
+def _load(
+    source: Path, args: argparse.Namespace, progress, caught: list[str]
+) -> pd.DataFrame | CustomerData:
+    """Read a data source; a SQL engine's warnings go to ``caught``."""
+    progress(f"Reading {source.name}", 0.03)
+    with _collecting_warnings(caught):
+        return load_data(
+            source,
+            engine=args.engine,
+            columns=_parse_columns(args.column),
+            as_of=args.as_of,
+            memory_limit=args.memory_limit,
+            progress=lambda step, f: progress(step, 0.03 + 0.3 * f),
+        )
 
 
 def write_customers_file(path: Path, customers: pd.DataFrame) -> None:
@@ -272,7 +275,7 @@ def _run_on_data_file(
     options = options.with_settings({}, None)
     result, messages = segment_frame(data, options, first_row=2, progress=progress)
     outcome = RunOutcome(result, source.name, read_messages + messages)
-    customers_file = getattr(args, "customers_file", None)
+    customers_file = args.customers_file
     too_many = len(result.customers) > MAX_SHEET_ROWS
     if too_many and customers_file is None:
         customers_file = output.with_name(f"{output.stem}.customers.parquet")
@@ -292,12 +295,12 @@ def _run_on_data_file(
 
 
 def _read_for_report(
-    args: argparse.Namespace,
+    args: argparse.Namespace, caught: list[str]
 ) -> tuple[pd.DataFrame | CustomerData, int, str, FileWorkbook | None]:
     if _is_data_source(args.input):
         if args.input.is_file():
             check_readable(args.input)
-        return _load(args.input, args, lambda *a: None), 2, args.input.name, None
+        return _load(args.input, args, lambda *a: None, caught), 2, args.input.name, None
     check_readable(args.input)
     book = FileWorkbook(args.input)
     record = read_record(book.read_sheet(names.MODEL_SHEET))
@@ -307,7 +310,8 @@ def _read_for_report(
 
 
 def command_profile(args: argparse.Namespace) -> int:
-    frame, first_row, label, book = _read_for_report(args)
+    read_messages: list[str] = []
+    frame, first_row, label, book = _read_for_report(args, read_messages)
     options = _options(args)
     if book is not None:
         options = resolve_options(book, options, book.read_sheet(names.MODEL_SHEET))
@@ -320,13 +324,13 @@ def command_profile(args: argparse.Namespace) -> int:
                            ("Clusters", result.cluster_profile)):  # fmt: skip
         if profile is not None:
             print(f"{title} in {label}:\n{profile.to_string(index=False)}\n")
-    for message in messages:
+    for message in dict.fromkeys(read_messages + messages):
         print(f"Note: {message}")
     return 0
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    frame, first_row, label, _ = _read_for_report(args)
+    frame, first_row, label, _ = _read_for_report(args, [])  # the report lists every fix
     if isinstance(frame, CustomerData):
         data = frame
     else:
@@ -358,16 +362,12 @@ def command_import(args: argparse.Namespace) -> int:
         )
     check_writable(output)
     bar = ProgressBar(enabled=not args.quiet)
+    caught: list[str] = []
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", SegmentationWarning)
+        loaded = _load(source, args, bar.update, caught)
+        with _collecting_warnings(caught):
             data = log_customers(
-                source,
-                engine=args.engine,
-                columns=_parse_columns(args.column),
-                as_of=args.as_of,
-                memory_limit=args.memory_limit,
-                progress=lambda step, f: bar.update(step, 0.9 * f),
+                loaded, source.name, columns=_parse_columns(args.column), as_of=args.as_of
             )
         book = NewWorkbook()
         book.write_sheet(sheets.customers_sheet(data.table))
@@ -377,7 +377,7 @@ def command_import(args: argparse.Namespace) -> int:
         bar.close()
     if not args.quiet:
         print(f"{data.report.summary_line()}\nWritten: {output} (sheet '{names.CUSTOMERS_SHEET}')")
-        for message in dict.fromkeys(str(w.message) for w in caught):
+        for message in dict.fromkeys(caught):
             print(f"Note: {message}")
     return 0
 

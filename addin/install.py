@@ -9,7 +9,6 @@ selftest`` and the README's checklist, not in CI.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from addin.errors import WorkbookError
 from addin.hardening import PROJECT_NAME
+from addin.safety import atomic_write
 
 ADDIN_NAME = "Segmentation.xlam"
 UDF_MODULES = "addin.udfs"
@@ -79,10 +79,9 @@ def config_encoding(system: str) -> str:
 def write_config(target: Path, system: str, interpreter: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     text = config_text(system, interpreter)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    with os.fdopen(handle, "w", encoding=config_encoding(system), newline="") as file:
-        file.write(text)
-    os.replace(temporary, target)
+    atomic_write(
+        target, lambda path: path.write_text(text, encoding=config_encoding(system), newline="")
+    )
 
 
 def read_config(path: Path, system: str) -> dict[str, str]:
@@ -150,24 +149,19 @@ def install(system: str, home: Path) -> list[str]:
         built = build(Path(staging) / ADDIN_NAME)
         xlam = built[0]
         steps = []
-        with xw.App(visible=False, add_book=False) as app:
-            startup = Path(app.startup_path) if system == "Windows" else None
-            if system == "Windows":
+        startup = None
+        if system == "Windows":  # macOS: Excel cannot import VBA from outside (below)
+            with xw.App(visible=False, add_book=False) as app:
+                startup = Path(app.startup_path)
                 book = app.books.open(str(xlam))
                 _import_modules(book, xlam.parent)
                 book.save()
                 book.close()
-                steps.append("VBA modules imported (hardened xlwings, ribbon, functions)")
+            steps.append("VBA modules imported (hardened xlwings, ribbon, functions)")
         where = places(system, home, startup)
         where.startup_folder.mkdir(parents=True, exist_ok=True)
         target = where.addin_file
-        try:
-            shutil.copyfile(xlam, target.with_suffix(".tmp"))
-            os.replace(target.with_suffix(".tmp"), target)
-        except PermissionError as exc:
-            raise WorkbookError(
-                f"'{target}' is in use: close Excel, then run `segment addin install` again."
-            ) from exc
+        atomic_write(target, lambda path: shutil.copyfile(xlam, path))  # refuses if in use
         steps.append(f"Add-in copied to {target}")
         if system == "Darwin":
             modules = home / "Segmentation add-in"  # a folder the Import dialog can reach

@@ -82,12 +82,14 @@ def _import(book) -> str:
 
 def import_log(book, path: str) -> str:
     """Add the log's per-customer table to ``book`` as a new sheet; never overwrites."""
+    from pathlib import Path
+
     from addin.layout import customers_sheet
-    from addin.sources import log_customers
+    from addin.sources import load_data, log_customers
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        data = log_customers(path, progress=_status(book))
+        warnings.simplefilter("ignore")  # the message reports the fixes' total
+        data = log_customers(load_data(path, progress=_status(book)), Path(path).name)
     workbook = ExcelWorkbook(book)
     layout = customers_sheet(data.table)
     taken = set(workbook.sheet_names())

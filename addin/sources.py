@@ -126,28 +126,18 @@ def _in_memory(files: list[Path], columns: dict[str, str] | None) -> pd.DataFram
 
 
 def log_customers(
-    source: str | Path,
+    data: pd.DataFrame | CustomerData,
+    name: str,
     *,
-    engine: str = "auto",
     columns: dict[str, str] | None = None,
     as_of: object = None,
-    memory_limit: str | None = "1GB",
-    progress: Callable[[str, float], None] | None = None,
 ) -> CustomerData:
-    """A transaction log aggregated to one row per customer, for a workbook sheet."""
-    data = load_data(
-        source,
-        engine=engine,
-        columns=columns,
-        as_of=as_of,
-        memory_limit=memory_limit,
-        progress=progress,
-    )
+    """A loaded log (:func:`load_data`) as one row per customer, for a workbook sheet."""
     if isinstance(data, pd.DataFrame):
         data = read_customers(data, columns=columns, as_of=as_of)
     if data.kind != "transactions":
         raise WorkbookError(
-            f"'{Path(source).name}' is already a customer table (one row per customer): "
+            f"'{name}' is already a customer table (one row per customer): "
             "open it in Excel, or segment it with `segment run`."
         )
     if len(data.table) > MAX_SHEET_ROWS:

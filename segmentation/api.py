@@ -150,8 +150,12 @@ def segment_customers(
         settings = model.settings
         saved_columns = settings.get("columns") or {}
         # The saved mapping helps only when the new table has the same headers.
-        headers = frame.table.columns if isinstance(frame, CustomerData) else frame.columns
-        if not columns and saved_columns and set(saved_columns.values()) <= set(headers):
+        if (
+            isinstance(frame, pd.DataFrame)
+            and not columns
+            and saved_columns
+            and set(saved_columns.values()) <= set(frame.columns)
+        ):
             columns = saved_columns
         date_format = date_format or settings.get("date_format")
 

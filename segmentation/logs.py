@@ -109,9 +109,10 @@ class _LogReader:
             return f"CASE WHEN isnan({q}) THEN NULL ELSE {q} END"
         return q
 
-    def count(self, condition: str, table: str = "lines_raw") -> int:
+    def count(self, condition: str) -> int:
+        """Rows of the de-duplicated lines that meet ``condition``."""
         value = self.backend.query(
-            f"SELECT sum(CASE WHEN {condition} THEN 1 ELSE 0 END) AS n FROM {table}"
+            f"SELECT sum(CASE WHEN {condition} THEN 1 ELSE 0 END) AS n FROM lines_raw"
         )["n"].iloc[0]
         return 0 if pd.isna(value) else int(value)
 

@@ -96,4 +96,5 @@ def test_calamine_and_libreoffice_read_bulk_rows(
 def test_only_plain_columns_go_the_bulk_way() -> None:
     assert can_write(_customers())
     assert not can_write(pd.DataFrame({"mixed": [1, "a", 2.5]}))
+    assert not can_write(pd.DataFrame({"flag": [True, False]}))  # XlsxWriter: TRUE/FALSE
     assert [column_letters(i) for i in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
