@@ -59,6 +59,15 @@ def _import_sample(book) -> str | None:
     )
 
 
+def _help(book) -> str | None:
+    from addin.ribbon import BUTTONS
+    from addin.ribbon_actions import ACTIONS
+
+    text = ACTIONS["help"](book)
+    missing = [b.label for b in BUTTONS if b.tag != "help" and b.label not in text]
+    return f"the help text does not mention {', '.join(missing)}" if missing else None
+
+
 def _action(tag: str, sheet: str, expect_sheets: tuple[str, ...]) -> Callable[[object], str | None]:
     def check(book) -> str | None:
         from addin.ribbon_actions import ACTIONS
@@ -138,7 +147,7 @@ def checks(log: str, customers: str) -> list[Check]:
         Check("Settings", "settings", _action("settings", CUSTOMERS_SHEET,
                                               (names.SETTINGS_SHEET,))),
         Check("Import Log from a CSV file", "import", _import_sample),
-        Check("Help", "help", lambda book: None),
+        Check("Help", "help", _help),
         *(
             Check(f"{name} as a formula", name, _formula(check, ranges))
             for name, check in FORMULAS.items()

@@ -162,3 +162,12 @@ def test_selftest_reports_each_failure_and_goes_on() -> None:
     assert [ok for _, ok, _ in results] == [True, False, False]
     text = table(results)
     assert "FAIL: RuntimeError: Excel said no" in text and text.endswith("1 of 3 passed")
+
+
+def test_selftest_help_check_fails_when_a_button_is_undocumented(monkeypatch) -> None:
+    from addin import ribbon_actions
+    from addin.selftest import _help
+
+    assert _help(object()) is None
+    monkeypatch.setitem(ribbon_actions.ACTIONS, "help", lambda book: "RFM Segments only")
+    assert "Import Log" in _help(object())
