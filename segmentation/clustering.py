@@ -22,13 +22,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.utils.validation import check_is_fitted
 
 from segmentation import names
 from segmentation.customers import exact_sums
 from segmentation.errors import SegmentationError, SegmentationWarning
+from segmentation.kmeans import fit_kmeans, nearest, to_grid
 from segmentation.rfm import require_columns
 
 SMALL_SEGMENT_SHARE = 0.05
@@ -321,18 +321,20 @@ class ClusterSegmenter(BaseEstimator):
             )
         candidates = [k for k in candidates if 2 * k <= n]
         self._learn_features(table)
-        matrix = self._matrix(table, learn=True)
+        # On the grid, every distance and centroid is the same on any machine.
+        points = to_grid(self._matrix(table, learn=True))
         # The sample and its order come from a hash of each customer's features: the same
         # customers give the same sample and k-means start in any row order, whatever
         # their ids. (Identical rows are interchangeable, so their order cannot matter.)
-        sample = _hash_sample(matrix, self.sample_size, self.random_state)
-        fit_data = matrix[sample]
+        sample = _hash_sample(points.T, self.sample_size, self.random_state)
+        fit_points = points[:, sample]
+        fit_data = fit_points.T
         check = np.arange(min(len(fit_data), self.silhouette_size))
 
         curve, fitted = [], {}
         for k in candidates:
-            model = KMeans(n_clusters=k, n_init=3, random_state=self.random_state).fit(fit_data)
-            labels = model.labels_
+            model = fit_kmeans(fit_points, k, n_init=3, seed=self.random_state)
+            labels = model.labels
             distinct = len(np.unique(labels[check]))
             silhouette = (
                 float(silhouette_score(fit_data[check], labels[check])) if distinct > 1 else -1.0
@@ -343,15 +345,15 @@ class ClusterSegmenter(BaseEstimator):
                     "silhouette": silhouette,
                     "calinski_harabasz": float(calinski_harabasz_score(fit_data, labels)),
                     "davies_bouldin": float(davies_bouldin_score(fit_data, labels)),
-                    "inertia": float(model.inertia_),
+                    "inertia": model.inertia,
                 }
             )
             fitted[k] = model
         self.k_scores_ = pd.DataFrame(curve)
         best = max(curve, key=lambda row: (round(row["silhouette"], 6), -row["k"]))["k"]
-        centers = fitted[best].cluster_centers_
+        centers = fitted[best].centers
 
-        raw_labels = _nearest(matrix, centers)
+        raw_labels = nearest(points, centers)
         value = exact_sums(
             raw_labels, table[names.MONETARY].to_numpy(dtype="float64"), best
         ) / np.maximum(np.bincount(raw_labels, minlength=best), 1)
@@ -436,7 +438,7 @@ class ClusterSegmenter(BaseEstimator):
                 f"The model was fitted with feature(s) {', '.join(map(repr, missing))}, which "
                 "this table lacks. Add those columns, or fit a new model."
             )
-        labels = _nearest(self._matrix(table), self.centers_) + 1
+        labels = nearest(to_grid(self._matrix(table)), self.centers_) + 1
         return pd.Series(labels, index=X.index, name=names.CLUSTER)
 
     def segment(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -500,16 +502,6 @@ class ClusterSegmenter(BaseEstimator):
         model.validation_ = dict(data["validation"])
         model.n_customers_ = int(data["n_customers"])
         return model
-
-
-def _nearest(matrix: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Index of the nearest centre for each row (squared Euclidean distance)."""
-    distances = (
-        np.einsum("ij,ij->i", matrix, matrix)[:, None]
-        - 2 * matrix @ centers.T
-        + np.einsum("ij,ij->i", centers, centers)[None, :]
-    )
-    return np.argmin(distances, axis=1)
 
 
 _RECENCY_WORDS = ((-0.5, "Recent"), (0.5, "Cooling"), (np.inf, "Lapsed"))

@@ -16,6 +16,7 @@ import pandas as pd
 from segmentation import names
 from segmentation.customers import sorted_id_order
 from segmentation.errors import SegmentationError
+from segmentation.kmeans import GRID_LIMIT, GRID_SCALE
 from segmentation.logs import SqlBackend
 from segmentation.models import SegmentationModel
 from segmentation.rfm import _HIGHER_IS_BETTER
@@ -65,8 +66,14 @@ def _cluster_sql(backend: SqlBackend, clusters) -> tuple[str, str, str]:
         f"ln(1 + greatest(CAST({column} AS DOUBLE), 0))"
         for column in ("recency", "frequency", "monetary")
     ]
+    limit, grid = _double(GRID_LIMIT), _double(GRID_SCALE)
     scaled = [
-        f"(({feature} - {_double(mean)}) / {_double(scale)} * {_double(weight)})"
+        # The grid in-memory scoring uses (segmentation.kmeans.to_grid).
+        backend.round_even(
+            f"greatest(least(({feature} - {_double(mean)}) / {_double(scale)} * "
+            f"{_double(weight)}, {limit}), -{limit}) * {grid}"
+        )
+        + f" / {grid}"
         for feature, mean, scale, weight in zip(
             features, clusters.mean_, clusters.scale_, clusters.weights_
         )
