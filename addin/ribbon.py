@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
-# The 2006 schema, as xlwings ships it: understood by every Excel since 2007.
-CUSTOMUI_NAMESPACE = "http://schemas.microsoft.com/office/2006/01/customui"
+# The 2009 schema (Office 2010 and later), the one that belongs behind the
+# .../2007/relationships/ui/extensibility relationship xlwings' add-in carries.
+CUSTOMUI_NAMESPACE = "http://schemas.microsoft.com/office/2009/07/customui"
 CALLBACK_MODULE = "SegmentationRibbon"
 CALLBACK = f"{CALLBACK_MODULE}.OnButton"
 TAB_ID = "segmentationTab"

@@ -14,8 +14,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import io
+import os
 import sys
 import types
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -27,6 +29,7 @@ VBA_PART = "xl/vbaProject.bin"
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 VBA_SOURCES = Path(__file__).parent / "vba"
 UDF_MODULE = "SegmentationFunctions"
+RIBBON_MODULE = "SegmentationRibbon.bas"
 WINDOWS_ONLY = ("pythoncom", "pywintypes", "win32com", "win32com.client")
 
 
@@ -36,18 +39,18 @@ def xlwings_addin() -> Path:
     return Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam"
 
 
-def build_xlam(target: Path) -> Path:
-    """Write the .xlam; two builds give identical bytes."""
+def xlam_bytes() -> bytes:
+    """The .xlam package; two builds give identical bytes."""
     with zipfile.ZipFile(xlwings_addin()) as package:
         parts = {name: package.read(name) for name in package.namelist()}
     parts[CUSTOMUI_PART] = customui_xml().encode("utf-8")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as package:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
         for name in sorted(parts):
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             package.writestr(info, parts[name])
-    return target
+    return buffer.getvalue()
 
 
 class _AddinWorkbook:
@@ -102,18 +105,35 @@ def udf_wrappers() -> str:
     return f'Attribute VB_Name = "{UDF_MODULE}"\n' + text.getvalue().replace("\r\n", "\n")
 
 
+def _vba_text(text: str) -> bytes:
+    return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+
+
 def build(target: Path) -> list[Path]:
     """The .xlam and the VBA modules to import into it, in the same folder.
 
     ``xlwings.bas`` replaces the add-in's own xlwings module at install: the same code
-    without the configuration lookups a shared workbook could control.
+    without the configuration lookups a shared workbook could control. Everything is
+    made in memory first and then renamed into place, so a failed build writes nothing.
     """
-    xlam = build_xlam(target)
     folder = target.parent
-    ribbon = folder / "SegmentationRibbon.bas"
-    ribbon.write_bytes((VBA_SOURCES / "SegmentationRibbon.bas").read_bytes())
-    functions = folder / f"{UDF_MODULE}.bas"
-    functions.write_text(udf_wrappers(), encoding="utf-8", newline="\r\n")
-    xlwings_module = folder / "xlwings.bas"
-    xlwings_module.write_text(hardened_module(), encoding="utf-8", newline="\r\n")
-    return [xlam, ribbon, functions, xlwings_module]
+    files = {
+        target: xlam_bytes(),
+        folder / RIBBON_MODULE: (VBA_SOURCES / RIBBON_MODULE).read_bytes(),
+        folder / f"{UDF_MODULE}.bas": _vba_text(udf_wrappers()),
+        folder / "xlwings.bas": _vba_text(hardened_module()),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    partials: dict[Path, Path] = {}
+    try:
+        for path, content in files.items():
+            # A new, unique name ("x": never an existing file), with the usual permissions.
+            partials[path] = folder / f"~segment-{uuid.uuid4().hex}{path.suffix}"
+            with open(partials[path], "xb") as stream:
+                stream.write(content)
+        for path, partial in partials.items():
+            os.replace(partial, path)
+    finally:
+        for partial in partials.values():
+            partial.unlink(missing_ok=True)
+    return list(files)

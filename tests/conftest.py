@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
+import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -11,6 +15,34 @@ import pandas as pd
 import pytest
 
 DATA = Path(__file__).parent / "segmentation" / "data"
+# The shared OOXML check (ECMA-376 and customUI schemas, and the rules Excel enforces),
+# beside the project as CI lays it out; never copied into the project.
+OOXML_VALIDATE = Path(__file__).resolve().parents[2] / "shared" / "ooxml" / "ooxml_validate.py"
+
+
+def ooxml_check(*packages: Path) -> list[dict]:
+    """The OOXML check's report per package: ``{"file", "parts", "findings"}``."""
+    if not OOXML_VALIDATE.exists():
+        pytest.skip(f"the OOXML check is not beside this checkout ({OOXML_VALIDATE})")
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.json"
+        subprocess.run(
+            [sys.executable, OOXML_VALIDATE, *packages, "--json", report, "-q"],
+            capture_output=True,
+            check=False,
+            timeout=300,
+        )
+        return json.loads(report.read_text(encoding="utf-8"))
+
+
+def ooxml_errors(*packages: Path) -> list[str]:
+    """Every error the OOXML check finds, as 'file: part line: message'."""
+    return [
+        f"{Path(r['file']).name}: {f['part']} {f.get('line') or ''}: {f['message']}"
+        for r in ooxml_check(*packages)
+        for f in r["findings"]
+        if f["severity"] == "error"
+    ]
 
 
 def cdnow_path() -> Path | None:

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pytest
 import xlwings
 from oletools.olevba import VBA_Parser
 
@@ -17,6 +18,7 @@ from addin.ribbon import BUTTONS, CALLBACK, CUSTOMUI_NAMESPACE, customui_xml
 from addin.ribbon_actions import ACTIONS, run
 from addin.xlam import CUSTOMUI_PART, VBA_PART, VBA_SOURCES, build, udf_wrappers, xlwings_addin
 
+from ..conftest import ooxml_check
 from .fake_xlwings import Book
 
 ROOT = Path(__file__).parents[2]
@@ -72,6 +74,34 @@ def test_build_is_deterministic_and_keeps_xlwings_vba(tmp_path):
         assert built.read(VBA_PART) == original.read(VBA_PART)
         assert built.read(CUSTOMUI_PART).decode() == customui_xml()
         assert set(built.namelist()) == set(original.namelist())
+
+
+def test_built_addin_passes_the_ooxml_check_with_the_customui_schema(tmp_path):
+    xlam = build(tmp_path / "Segmentation.xlam")[0]
+    (report,) = ooxml_check(xlam)
+    assert report["parts"][CUSTOMUI_PART] == "customui/customUI14.xsd"
+    problems = [f for f in report["findings"] if f["part"] != "docProps/core.xml"]
+    # core.xml is xlwings' own (kept byte for byte); its one note is a warning.
+    assert problems == [] and all(f["severity"] == "warning" for f in report["findings"])
+
+
+def test_a_failed_build_writes_nothing(tmp_path, monkeypatch):
+    def broken() -> str:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("addin.xlam.udf_wrappers", broken)
+    folder = tmp_path / "dist"
+    with pytest.raises(OSError):
+        build(folder / "Segmentation.xlam")
+    assert not folder.exists() or list(folder.iterdir()) == []
+    folder.mkdir(exist_ok=True)
+    (folder / "Segmentation.xlam").write_bytes(b"the user's own")
+    monkeypatch.setattr("addin.xlam.udf_wrappers", udf_wrappers)
+    monkeypatch.setattr("addin.xlam.os.replace", lambda *a: (_ for _ in ()).throw(OSError("no")))
+    with pytest.raises(OSError, match="no"):
+        build(folder / "Segmentation.xlam")
+    assert [p.name for p in folder.iterdir()] == ["Segmentation.xlam"]
+    assert (folder / "Segmentation.xlam").read_bytes() == b"the user's own"
 
 
 def test_built_addin_vba_parses_and_names_the_pinned_dll(tmp_path):
