@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -356,21 +356,6 @@ def build(folder: Path = FOLDER) -> list[Path]:
             builder(target, Path(scratch))
             written.append(target)
     return written
-
-
-def cell_contents(path: Path) -> dict[str, list[tuple]]:
-    """Every sheet's cell values (formulas as text): what a rebuild must reproduce."""
-
-    def plain(value: object) -> object:
-        if isinstance(value, ArrayFormula):
-            return ("array formula", value.ref, value.text)
-        return value
-
-    book = load_workbook(path)
-    return {
-        sheet.title: [tuple(map(plain, row)) for row in sheet.iter_rows(values_only=True)]
-        for sheet in book.worksheets
-    }
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import warnings
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -17,9 +18,11 @@ from addin.settings import SETTINGS
 from addin.xlsx import FileWorkbook, cell_value
 from segmentation import get_segment_map, segment_customers
 from templates import TEMPLATES, sample_data, template_path
-from templates.build import build, cell_contents
+from templates.build import build
 
 from ..addin.conftest import libreoffice_convert, run_segment
+from ..conftest import ooxml_errors
+from .workbook_view import differences
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +35,49 @@ def rebuilt(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("key", list(TEMPLATES))
-def test_rebuild_gives_the_committed_templates(rebuilt, key):
+def test_rebuild_shows_what_the_committed_templates_show(rebuilt, key):
     committed = template_path(key)
-    fresh = rebuilt / committed.name
-    assert cell_contents(fresh) == cell_contents(committed)
-    assert fresh.read_bytes() == committed.read_bytes()  # fixed properties: no churn
+    problems = list(differences(committed, rebuilt / committed.name))
+    assert not problems, f"{committed.name} rebuilt differs:\n" + "\n".join(problems[:20])
+
+
+def test_rebuilding_twice_gives_identical_bytes(rebuilt, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = build(tmp_path)
+    for path in again:
+        assert path.read_bytes() == (rebuilt / path.name).read_bytes(), path.name
+
+
+def test_the_comparison_names_the_sheet_and_cell_that_differ(tmp_path):
+    committed = template_path("behavioural-clusters")
+    changed = tmp_path / committed.name
+    book = load_workbook(committed)
+    sheet = book[names.CLUSTERS_SHEET]
+    cell = next(c for row in sheet.iter_rows() for c in row if isinstance(c.value, float))
+    cell.value *= 1 + 1e-6
+    book[names.CUSTOMERS_SHEET]["A2"].value = "CU-0000"
+    book.save(tmp_path / "edited.xlsx")
+    with zipfile.ZipFile(tmp_path / "edited.xlsx") as source, zipfile.ZipFile(changed, "w") as out:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/charts/"):
+                data = data.replace(b"Silhouette by number of clusters", b"Silhouette")
+            out.writestr(item, data)
+    problems = list(differences(committed, changed))
+    assert any(
+        p.startswith(f"sheet '{names.CLUSTERS_SHEET}' cell {cell.coordinate}:") for p in problems
+    )
+    assert any(p.startswith(f"sheet '{names.CUSTOMERS_SHEET}' cell A2: ") for p in problems)
+    assert any(p.startswith(f"sheet '{names.CLUSTERS_SHEET}' charts: ") for p in problems)
+    same = list(differences(committed, committed))
+    assert same == []
+
+
+@pytest.mark.parametrize("key", list(TEMPLATES))
+def test_committed_and_rebuilt_templates_pass_the_ooxml_check(rebuilt, key):
+    committed = template_path(key)
+    assert ooxml_errors(committed, rebuilt / committed.name) == []
 
 
 @pytest.mark.parametrize("key", list(TEMPLATES))
