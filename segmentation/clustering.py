@@ -489,7 +489,10 @@ class ClusterSegmenter(BaseEstimator):
         model.feature_names_ = list(data["feature_names"])
         model.numeric_features_ = list(data["numeric_features"])
         model.fill_values_ = {k: float(v) for k, v in data["fill_values"].items()}
-        model.category_levels_ = {c: list(v) for c, v in data["category_levels"].items()}
+        levels = {c: list(v) for c, v in data["category_levels"].items()}
+        # JSON objects come back in key order; the one-hot blocks must keep fitted order.
+        position = {c: model.feature_names_.index(f"{c}={v[0]}") for c, v in levels.items()}
+        model.category_levels_ = {c: levels[c] for c in sorted(levels, key=position.get)}
         model.mean_ = np.asarray(data["mean"], dtype="float64")
         model.scale_ = np.asarray(data["scale"], dtype="float64")
         model.weights_ = np.asarray(

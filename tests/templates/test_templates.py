@@ -217,6 +217,25 @@ def test_team_scoring_uses_the_saved_model(tmp_path):
     assert again.to_json() == saved.to_json()
 
 
+@pytest.mark.parametrize(
+    ("key", "sample"),
+    [("behavioural-clusters", sample_data.customers), ("rfm-starter", sample_data.transactions)],
+)
+def test_rescoring_a_template_with_its_own_saved_model_moves_no_customer(key, sample):
+    path = template_path(key)
+    model = read_model(FileWorkbook(path).read_sheet(names.MODEL_SHEET))
+    stored = values(path, names.CUSTOMERS_SHEET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = segment_customers(sample(), model=model).customers
+    merged = stored.merge(again, on="Customer ID", suffixes=("", " again"))
+    assert len(merged) == len(stored) > 100
+    for column in ("RFM Segment", "Cluster", "Cluster Name"):
+        if column in stored:
+            moved = merged[column].astype(str) != merged[f"{column} again"].astype(str)
+            assert not moved.any(), f"{moved.sum()} customers moved in {column}"
+
+
 def test_model_from_one_run_applied_by_the_team_template(tmp_path):
     clusters = copy_template("behavioural-clusters", tmp_path)
     team = copy_template("team-scoring", tmp_path)
