@@ -19,7 +19,7 @@ from segmentation.errors import SegmentationError
 from segmentation.kmeans import GRID_LIMIT, GRID_SCALE
 from segmentation.logs import SqlBackend
 from segmentation.models import SegmentationModel
-from segmentation.rfm import _HIGHER_IS_BETTER
+from segmentation.rfm import _HIGHER_IS_BETTER, tie_keys
 
 
 def _double(value: float) -> str:
@@ -34,10 +34,15 @@ def _score(backend: SqlBackend, rfm, dimension: str) -> str:
     better = _HIGHER_IS_BETTER[dimension]
     if rfm.rules_[dimension] == "rank":
         beyond = ">" if better else "<"
+        if rfm.edge_ids_:  # a model saved before tie keys: ties compare the ids
+            tie, edge_ties = "CAST(id AS STRING)", rfm.edge_ids_[dimension]
+            literal = lambda edge_tie: backend.literal(str(edge_tie))  # noqa: E731
+        else:
+            tie, edge_ties, literal = "tie_key", rfm.edge_keys_[dimension], str
         terms = [
             f"CASE WHEN {value} {beyond} {_double(edge)} OR ({value} = {_double(edge)} AND "
-            f"CAST(id AS STRING) >= {backend.literal(str(edge_id))}) THEN 1 ELSE 0 END"
-            for edge, edge_id in zip(edges, rfm.edge_ids_[dimension])
+            f"{tie} >= {literal(edge_tie)}) THEN 1 ELSE 0 END"
+            for edge, edge_tie in zip(edges, edge_ties)
         ]
         return "(1 + " + " + ".join(terms or ["0"]) + ")"
     terms = [f"CASE WHEN {value} >= {_double(edge)} THEN 1 ELSE 0 END" for edge in edges]
@@ -107,9 +112,18 @@ def score_in_engine(backend: SqlBackend, model: SegmentationModel) -> pd.DataFra
             "AND s.m = segments.m"
         )
     source = "customers"
+    if model.rfm is not None and model.rfm.edge_keys_:
+        # The rank rule's tie keys are a hash no SQL engine computes: made here, joined.
+        ids = backend.query("SELECT CAST(id AS STRING) AS id FROM customers")
+        text = ids["id"].astype(str).to_numpy()
+        backend.register("tie_keys", pd.DataFrame({"id": text, "tie_key": tie_keys(text)}))
+        source = (
+            "(SELECT c.*, k.tie_key FROM customers c JOIN tie_keys k "
+            "ON CAST(c.id AS STRING) = k.id)"
+        )
     if model.clusters is not None:
         cluster, cluster_name, distances = _cluster_sql(backend, model.clusters)
-        source = f"(SELECT *, {cluster} AS cluster FROM (SELECT *, {distances} FROM customers) d)"
+        source = f"(SELECT *, {cluster} AS cluster FROM (SELECT *, {distances} FROM {source}) d)"
         selects += ["cluster", f"{cluster_name} AS cluster_name"]
         outer += ["s.cluster", "s.cluster_name"]
     frame = backend.query(

@@ -10,9 +10,10 @@ depends on row order:
     a value at or above a break point scores higher). Tied values always share a
     score, so bins can be unequal and some scores may not occur.
 ``"rank"``
-    Equal-sized bins by rank; ties are broken by value and then by customer id
-    (compared as text). The break points remember the customer id at each edge, so
-    scoring the fitting data again gives the same equal-sized bins.
+    Equal-sized bins by rank; ties are broken by value and then by a keyed hash of
+    the customer id (:func:`tie_keys`). The break points remember the hash at each
+    edge, never the id itself, so scoring the fitting data again gives the same
+    equal-sized bins and a saved model holds no customer ids.
 
 Custom break points per dimension (``breaks={"recency": [30, 90, 180, 365]}``)
 take precedence over the rule for that dimension.
@@ -70,6 +71,24 @@ def customer_ids(table: pd.DataFrame) -> np.ndarray:
     return np.asarray(pd.Index(ids).astype(str), dtype=str)
 
 
+# Fixed, so the same id gets the same key on every machine and in every version.
+TIE_HASH_KEY = "rfm rank ties 01"
+
+
+def tie_keys(ids: np.ndarray) -> np.ndarray:
+    """A reproducible, non-negative 63-bit key per customer id that is not the id itself.
+
+    SipHash of the id text under a fixed key: equal ids give equal keys, and the key
+    fits a signed 64-bit integer in every SQL engine.
+
+    >>> tie_keys(np.array(["C1", "C2"])).dtype
+    dtype('int64')
+    """
+    hashed = pd.util.hash_array(np.asarray(ids, dtype=object), hash_key=TIE_HASH_KEY,
+                                categorize=False)  # fmt: skip
+    return (hashed >> np.uint64(1)).astype(np.int64)
+
+
 def combined_score(r: np.ndarray, f: np.ndarray, m: np.ndarray, top: int) -> np.ndarray:
     """The familiar three-digit RFM score (e.g. 545); "10-4-7" style past nine bins."""
     if top <= 9:
@@ -107,8 +126,11 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
         Scores per dimension.
     edges_ : dict of ndarray
         Learned break points per dimension.
+    edge_keys_ : dict of ndarray
+        Tie keys (:func:`tie_keys`) at the break points (rank rule only; else empty).
     edge_ids_ : dict of ndarray
-        Customer ids at the break points (rank rule only; empty otherwise).
+        Customer ids at the break points, in models saved before tie keys existed
+        (scored as they were); empty otherwise.
     rules_ : dict
         Which rule made each dimension's break points.
     segment_map_ : SegmentMap
@@ -229,9 +251,9 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
                 if n >= MIN_BINS
                 else f"Too few customers ({n}) to score: at least {MIN_BINS} are needed."
             )
-        ids = customer_ids(table) if self.ties == "rank" else None
+        keys = tie_keys(customer_ids(table)) if self.ties == "rank" else None
         self.n_bins_ = bins
-        self.edges_, self.edge_ids_, self.rules_ = {}, {}, {}
+        self.edges_, self.edge_keys_, self.edge_ids_, self.rules_ = {}, {}, {}, {}
         constant = []
         for dimension in names.DIMENSIONS:
             values = table[names.VALUE_COLUMN[dimension]].to_numpy(dtype="float64")
@@ -246,10 +268,10 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
                 self.edges_[dimension] = np.quantile(values, probs, method="linear") + 1
                 self.rules_[dimension] = "quantile"
             else:
-                edges, edge_ids = _rank_edges(
-                    values, ids, bins[dimension], _HIGHER_IS_BETTER[dimension]
+                edges, edge_keys = _rank_edges(
+                    values, keys, bins[dimension], _HIGHER_IS_BETTER[dimension]
                 )
-                self.edges_[dimension], self.edge_ids_[dimension] = edges, edge_ids
+                self.edges_[dimension], self.edge_keys_[dimension] = edges, edge_keys
                 self.rules_[dimension] = "rank"
         if constant:
             warnings.warn(
@@ -266,7 +288,15 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
     def _scores(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         check_is_fitted(self, "edges_")
         table = require_columns(X, names.RFM_VALUES, "RFMSegmenter")
-        ids = customer_ids(table) if self.edge_ids_ else None
+        # Models saved before tie keys compare ids, as they did when they were fitted.
+        ties = (
+            customer_ids(table)
+            if self.edge_ids_
+            else tie_keys(customer_ids(table))
+            if self.edge_keys_
+            else None
+        )
+        edge_ties = self.edge_ids_ or self.edge_keys_
         scores = {}
         for dimension in names.DIMENSIONS:
             values = table[names.VALUE_COLUMN[dimension]].to_numpy(dtype="float64")
@@ -274,9 +304,9 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
             if self.rules_[dimension] == "rank":
                 score = _rank_scores(
                     values,
-                    ids,
+                    ties,
                     self.edges_[dimension],
-                    self.edge_ids_[dimension],
+                    edge_ties[dimension],
                     _HIGHER_IS_BETTER[dimension],
                 )
             else:
@@ -336,7 +366,7 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
             "n_bins": self.n_bins_,
             "rules": self.rules_,
             "edges": {d: [float(x) for x in e] for d, e in self.edges_.items()},
-            "edge_ids": {d: [str(x) for x in e] for d, e in self.edge_ids_.items()},
+            "edge_keys": {d: [int(x) for x in e] for d, e in self.edge_keys_.items()},
             "n_customers": self.n_customers_,
             "segment_map": self.segment_map_.to_dict(),
         }
@@ -349,32 +379,43 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
         model.n_bins_ = {d: int(v) for d, v in data["n_bins"].items()}
         model.rules_ = dict(data["rules"])
         model.edges_ = {d: np.asarray(e, dtype="float64") for d, e in data["edges"].items()}
-        model.edge_ids_ = {d: np.asarray(e, dtype=str) for d, e in data["edge_ids"].items()}
+        model.edge_keys_ = {
+            d: np.asarray(e, dtype=np.int64) for d, e in data.get("edge_keys", {}).items()
+        }
+        model.edge_ids_ = {d: np.asarray(e, dtype=str) for d, e in data.get("edge_ids", {}).items()}
+        if any(len(e) for e in model.edge_ids_.values()):
+            warnings.warn(
+                "This saved model holds customer ids (the rank rule's break points, saved "
+                "by an earlier version). It still scores as before; fit and save it again "
+                "to remove them.",
+                SegmentationWarning,
+                stacklevel=2,
+            )
         model.segment_map_ = segment_map
         model.n_customers_ = int(data["n_customers"])
         return model
 
 
 def _rank_edges(
-    values: np.ndarray, ids: np.ndarray, n_bins: int, higher_is_better: bool
+    values: np.ndarray, ties: np.ndarray, n_bins: int, higher_is_better: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Value and id of the first customer of each bin 2..n in (value, id) order."""
+    """Value and tie key of the first customer of each bin 2..n in (value, tie) order."""
     key = values if higher_is_better else -values
-    order = np.lexsort((ids, key))
+    order = np.lexsort((ties, key))
     starts = np.ceil(np.arange(1, n_bins) * len(values) / n_bins).astype(np.int64)
     picked = order[starts]
-    return values[picked], ids[picked]
+    return values[picked], ties[picked]
 
 
 def _rank_scores(
     values: np.ndarray,
-    ids: np.ndarray,
+    ties: np.ndarray,
     edges: np.ndarray,
-    edge_ids: np.ndarray,
+    edge_ties: np.ndarray,
     higher_is_better: bool,
 ) -> np.ndarray:
     score = np.ones(len(values), dtype=np.int64)
-    for edge, edge_id in zip(edges, edge_ids):  # one pass per break point, not per row
+    for edge, edge_tie in zip(edges, edge_ties):  # one pass per break point, not per row
         beyond = values > edge if higher_is_better else values < edge
-        score += beyond | ((values == edge) & (ids >= edge_id))
+        score += beyond | ((values == edge) & (ties >= edge_tie))
     return score

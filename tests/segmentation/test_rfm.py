@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +17,7 @@ from segmentation import (
     get_segment_map,
     rfm_segments,
 )
+from segmentation.rfm import tie_keys
 
 
 def _table(recency, frequency, monetary, ids=None) -> pd.DataFrame:
@@ -54,16 +57,21 @@ def test_quantile_rule_keeps_ties_together_so_bins_are_unequal():
     assert scores["R"].iloc[:6].nunique() == 1
 
 
-def test_rank_rule_gives_equal_bins_and_breaks_ties_by_id():
-    table = _table([7] * 10, [1] * 10, [5.0] * 10, ids=[f"id{i:02d}" for i in range(10)])
+def test_rank_rule_gives_equal_bins_and_breaks_ties_by_a_keyed_hash_of_the_id():
+    ids = [f"id{i:02d}" for i in range(10)]
+    table = _table([7] * 10, [1] * 10, [5.0] * 10, ids=ids)
     with pytest.warns(SegmentationWarning, match="same value for every customer"):
         model = RFMSegmenter(5, ties="rank").fit(table)
     scores = model.transform(table)
     assert np.bincount(scores["F"])[1:].tolist() == [2, 2, 2, 2, 2]
-    # Equal values: order by id, so id00 and id01 share the lowest score.
-    assert scores["F"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
-    # Recency is reversed, but among equal recencies the id order decides the same way.
-    assert scores["R"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    # Equal values: order by the id's tie key, so the two lowest keys share score 1.
+    by_key = np.argsort(tie_keys(np.array(ids)), kind="stable")
+    assert scores["F"].to_numpy()[by_key].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    # Recency is reversed, but among equal recencies the key order decides the same way.
+    assert scores["R"].to_numpy()[by_key].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    # The saved model holds the keys at the break points, never an id.
+    saved = json.dumps(model.to_dict())
+    assert not any(i in saved for i in ids)
     shuffled = table.sample(frac=1.0, random_state=1)
     again = RFMSegmenter(5, ties="rank").fit(shuffled).transform(shuffled)
     assert again.sort_index().equals(scores)
@@ -215,3 +223,18 @@ def test_too_few_customers(customers):
 def test_missing_rfm_columns_named(customers):
     with pytest.raises(SegmentationError, match="'Monetary'"):
         RFMSegmenter().fit(customers.drop(columns="Monetary"))
+
+
+def test_a_model_saved_with_customer_ids_still_scores_as_before_with_a_note():
+    ids = [f"id{i:02d}" for i in range(10)]
+    table = _table(list(range(10)), [1] * 10, [5.0] * 10, ids=ids)
+    with pytest.warns(SegmentationWarning):
+        model = RFMSegmenter(5, ties="rank").fit(table)
+    old = model.to_dict()
+    # As an earlier version saved it: the customer id at each break point.
+    old["edge_ids"] = {d: ["id04"] * len(e) for d, e in old.pop("edge_keys").items()}
+    with pytest.warns(SegmentationWarning, match="holds customer ids.*fit and save it again"):
+        loaded = RFMSegmenter.from_dict(old)
+    scores = loaded.transform(table)
+    # F is all ties (1 purchase each): by the old id rule, id04 and later pass every edge.
+    assert scores["F"].tolist() == [1] * 4 + [5] * 6

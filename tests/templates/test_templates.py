@@ -296,3 +296,13 @@ def test_formula_sheet_shows_the_udf_and_works_without_the_add_in(tmp_path):
     stored = [sheet.cell(r, 3).value for r in range(4, sheet.max_row + 1)]
     assert shown == stored and shown[0] == "RFM Segment" and "#NAME?" not in shown
     assert set(shown[1:]) <= set(get_segment_map("default").segments)
+
+
+@pytest.mark.parametrize("key", list(TEMPLATES))
+def test_no_saved_model_holds_a_customer_id(key):
+    sheet = load_workbook(template_path(key))[names.MODEL_SHEET]
+    text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+    ids = set(sample_data.customers()["Customer ID"]) | set(
+        sample_data.transactions()["Customer ID"]
+    )
+    assert "CU-" not in text and not any(i in text for i in ids)
