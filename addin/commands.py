@@ -18,18 +18,19 @@ import pandas as pd
 from addin import layout as sheets
 from addin import names
 from addin.errors import WorkbookError
-from addin.finding import find_input
 from addin.install import install, places, status_lines, uninstall
 from addin.model_sheet import read_model, read_record
 from addin.newbook import NewWorkbook
 from addin.pipeline import (
+    PreparedInput,
     RunOptions,
     RunOutcome,
+    check_input,
+    check_summary,
     customers_output,
-    resolve_options,
+    prepare_input,
     run_pipeline,
     segment_frame,
-    strip_previous_output,
     write_results,
 )
 from addin.progress import ProgressBar
@@ -206,6 +207,12 @@ def command_run(args: argparse.Namespace) -> int:
     try:
         if is_workbook:
             outcome = run_pipeline(book, options, bar.update)
+            if args.customers_file is not None:
+                bar.update("Writing the customer file", 0.9)
+                write_customers_file(args.customers_file, customers_output(outcome.result))
+                outcome.warnings.append(
+                    f"All {len(outcome.result.customers):,} customers: '{args.customers_file}'."
+                )
         else:
             book, outcome = _run_on_data_file(source, options, args, output, bar.update)
         if is_workbook and at_risk:
@@ -294,29 +301,25 @@ def _run_on_data_file(
     return book, outcome
 
 
-def _read_for_report(
-    args: argparse.Namespace, caught: list[str]
-) -> tuple[pd.DataFrame | CustomerData, int, str, FileWorkbook | None]:
+def _prepare_report_input(args: argparse.Namespace) -> PreparedInput | None:
+    """A workbook read the way `segment run` reads it (None for data files)."""
     if _is_data_source(args.input):
         if args.input.is_file():
             check_readable(args.input)
-        return _load(args.input, args, lambda *a: None, caught), 2, args.input.name, None
+        return None
     check_readable(args.input)
-    book = FileWorkbook(args.input)
-    record = read_record(book.read_sheet(names.MODEL_SHEET))
-    ref = find_input(book, sheet=args.sheet, table=args.table, recorded=record)
-    frame = strip_previous_output(book.read_table(ref), record)
-    return frame, ref.first_row + 1, ref.label, book
+    return prepare_input(FileWorkbook(args.input), _options(args))
 
 
 def command_profile(args: argparse.Namespace) -> int:
     read_messages: list[str] = []
-    frame, first_row, label, book = _read_for_report(args, read_messages)
-    options = _options(args)
-    if book is not None:
-        options = resolve_options(book, options, book.read_sheet(names.MODEL_SHEET))
+    prepared = _prepare_report_input(args)
+    if prepared is None:
+        frame = _load(args.input, args, lambda *a: None, read_messages)
+        options, first_row, label = _options(args).with_settings({}, None), 2, args.input.name
     else:
-        options = options.with_settings({}, None)
+        frame, options, first_row = prepared.frame, prepared.options, prepared.first_row
+        label = prepared.ref.label
     result, messages = segment_frame(frame, options, first_row=first_row, progress=lambda *a: None)
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 30)
@@ -330,21 +333,20 @@ def command_profile(args: argparse.Namespace) -> int:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    frame, first_row, label, _ = _read_for_report(args, [])  # the report lists every fix
-    if isinstance(frame, CustomerData):
-        data = frame
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SegmentationWarning)
-            data = read_customers(
-                frame, columns=_parse_columns(args.column), as_of=args.as_of, first_row=first_row
+    prepared = _prepare_report_input(args)  # the report lists every fix
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SegmentationWarning)
+        if prepared is None:
+            loaded = _load(args.input, args, lambda *a: None, [])
+            data = (
+                loaded
+                if isinstance(loaded, CustomerData)
+                else read_customers(loaded, columns=_parse_columns(args.column), as_of=args.as_of)
             )
-    kind = "transaction log" if data.kind == "transactions" else "customer table"
-    roles = ", ".join(f"{role} = '{header}'" for role, header in data.columns.roles.items())
-    print(f"{label}: a {kind}. Columns used: {roles}.")
-    if data.as_of is not None:
-        print(f"Analysis date: {data.as_of.date()}.")
-    print(str(data.report))
+            label = args.input.name
+        else:
+            data, label = check_input(prepared), prepared.ref.label
+    print(check_summary(label, data))
     return 0
 
 

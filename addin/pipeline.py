@@ -19,9 +19,9 @@ from addin.finding import find_input
 from addin.model_sheet import model_layout, read_model, read_record
 from addin.settings import read_segment_map, read_settings
 from addin.workbook import TableRef, Workbook
-from segmentation import SegmentationModel, segment_customers
+from segmentation import CustomerData, SegmentationModel, segment_customers
 from segmentation import names as columns
-from segmentation.api import SegmentationResult
+from segmentation.api import SegmentationResult, read_for_run
 
 Progress = Callable[[str, float], None]
 
@@ -166,10 +166,26 @@ def resolve_options(
     return resolved
 
 
-def run_pipeline(
+@dataclass
+class PreparedInput:
+    """A workbook's input as every front end reads it, before the engine runs."""
+
+    frame: pd.DataFrame  # the table, without the columns an earlier run wrote
+    ref: TableRef
+    options: RunOptions  # completed from the Settings sheet and the saved model
+    record: dict  # what the last run on this workbook wrote
+
+    @property
+    def first_row(self) -> int:
+        """The sheet row of the table's first data row, for messages."""
+        return self.ref.first_row + 1
+
+
+def prepare_input(
     book: Workbook, options: RunOptions, progress: Progress | None = None
-) -> RunOutcome:
-    """Find the input, segment it, and write columns and sheets into ``book``."""
+) -> PreparedInput:
+    """Settings, saved model, table finding and previous-output stripping: the one way
+    `segment run/profile/validate`, the ribbon buttons and Check Data read a workbook."""
     report = progress or _noop
     report("Finding the table", 0.02)
     model_rows = book.read_sheet(names.MODEL_SHEET)
@@ -178,9 +194,45 @@ def run_pipeline(
     ref = find_input(book, sheet=options.sheet, table=options.table, recorded=record)
     report(f"Reading {ref.label}", 0.05)
     frame = strip_previous_output(book.read_table(ref), record)
-    result, messages = segment_frame(frame, options, first_row=ref.first_row + 1, progress=report)
-    outcome = RunOutcome(result, ref.label, messages)
-    write_results(book, result, ref, frame.index, outcome, report, record)
+    return PreparedInput(frame, ref, options, record)
+
+
+def check_input(prepared: PreparedInput) -> CustomerData:
+    """The table read and cleaned as a run would, with its data-quality report."""
+    options = prepared.options
+    return read_for_run(
+        prepared.frame,
+        model=options.model,
+        columns=options.columns,
+        as_of=options.as_of,
+        features=options.features,
+        categorical=options.categorical,
+        first_row=prepared.first_row,
+    )
+
+
+def check_summary(label: str, data: CustomerData) -> str:
+    """What Check Data and `segment validate` show: the table, its columns, the report."""
+    kind = "transaction log" if data.kind == "transactions" else "customer table"
+    roles = ", ".join(f"{role} = '{header}'" for role, header in data.columns.roles.items())
+    lines = [f"{label}: a {kind}. Columns used: {roles}."]
+    if data.as_of is not None:
+        lines.append(f"Analysis date: {data.as_of.date()}.")
+    return "\n".join([*lines, str(data.report)])
+
+
+def run_pipeline(
+    book: Workbook, options: RunOptions, progress: Progress | None = None
+) -> RunOutcome:
+    """Find the input, segment it, and write columns and sheets into ``book``."""
+    report = progress or _noop
+    prepared = prepare_input(book, options, report)
+    result, messages = segment_frame(
+        prepared.frame, prepared.options, first_row=prepared.first_row, progress=report
+    )
+    outcome = RunOutcome(result, prepared.ref.label, messages)
+    write_results(book, result, prepared.ref, prepared.frame.index, outcome, report,
+                  prepared.record)  # fmt: skip
     return outcome
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from addin import names
 from addin.errors import WorkbookError
 from addin.excel import ExcelWorkbook
-from addin.pipeline import RunOptions, run_pipeline
+from addin.pipeline import RunOptions, check_input, check_summary, prepare_input, run_pipeline
 from segmentation import SegmentationError
 
 TITLE = "Segmentation"
@@ -50,17 +50,12 @@ def _segments(book, **options) -> str:
 
 
 def _check(book) -> str:
-    from addin.finding import find_input
-    from addin.model_sheet import read_record
-    from segmentation import read_customers
-
-    workbook = ExcelWorkbook(book)
-    record = read_record(workbook.read_sheet(names.MODEL_SHEET))
-    ref = find_input(workbook, recorded=record)
+    """The data-quality report of the table a run would read, as it would read it."""
+    prepared = prepare_input(ExcelWorkbook(book), RunOptions(), _status(book))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        data = read_customers(workbook.read_table(ref), first_row=ref.first_row + 1)
-    return f"{ref.label}\n{data.report}"
+        data = check_input(prepared)
+    return check_summary(prepared.ref.label, data)
 
 
 LOG_FILTER = "Transaction logs (*.csv;*.parquet),*.csv;*.parquet"

@@ -109,6 +109,42 @@ def _noop(step: str, fraction: float) -> None:
     return None
 
 
+def read_for_run(
+    frame: pd.DataFrame,
+    *,
+    model: SegmentationModel | None = None,
+    columns: Mapping[str, str] | None = None,
+    kind: str | None = None,
+    as_of: object = None,
+    features: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    first_row: int = 2,
+    date_format: str | None = None,
+    drop_duplicates: bool = True,
+) -> CustomerData:
+    """The table read as :func:`segment_customers` reads it: with a saved model, its
+    column mapping (when the headers match), date order and cluster features."""
+    if model is not None:
+        saved_columns = model.settings.get("columns") or {}
+        # The saved mapping helps only when the new table has the same headers.
+        if not columns and saved_columns and set(saved_columns.values()) <= set(frame.columns):
+            columns = saved_columns
+        date_format = date_format or model.settings.get("date_format")
+    extras = list(dict.fromkeys([*(features or []), *(categorical or [])])) or None
+    if model is not None and model.clusters is not None:
+        extras = [*model.clusters.numeric_features_, *model.clusters.category_levels_] or None
+    return read_customers(
+        frame,
+        columns=columns,
+        kind=kind,
+        as_of=as_of,
+        extras=extras,
+        first_row=first_row,
+        drop_duplicates=drop_duplicates,
+        date_format=date_format,
+    )
+
+
 def segment_customers(
     frame: pd.DataFrame | CustomerData,
     *,
@@ -147,34 +183,22 @@ def segment_customers(
         )
     if model is not None:
         method = "both" if model.rfm and model.clusters else "rfm" if model.rfm else "cluster"
-        settings = model.settings
-        saved_columns = settings.get("columns") or {}
-        # The saved mapping helps only when the new table has the same headers.
-        if (
-            isinstance(frame, pd.DataFrame)
-            and not columns
-            and saved_columns
-            and set(saved_columns.values()) <= set(frame.columns)
-        ):
-            columns = saved_columns
-        date_format = date_format or settings.get("date_format")
 
     report_progress("Reading the table", 0.05)
-    extras = list(dict.fromkeys([*(features or []), *(categorical or [])])) or None
-    if model is not None and model.clusters is not None:
-        extras = [*model.clusters.numeric_features_, *model.clusters.category_levels_] or None
     data = (
         frame
         if isinstance(frame, CustomerData)
-        else read_customers(
+        else read_for_run(
             frame,
+            model=model,
             columns=columns,
             kind=kind,
             as_of=as_of,
-            extras=extras,
+            features=features,
+            categorical=categorical,
             first_row=first_row,
-            drop_duplicates=drop_duplicates,
             date_format=date_format,
+            drop_duplicates=drop_duplicates,
         )
     )
     customers = data.table
