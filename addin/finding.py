@@ -8,7 +8,7 @@ from addin import names
 from addin.errors import WorkbookError
 from addin.workbook import TableRef, Workbook
 from segmentation import SegmentationError, detect_columns
-from segmentation.columns import normalise_header
+from segmentation.reading.columns import normalise_header
 
 
 def _norm(text: str) -> str:

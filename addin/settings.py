@@ -14,7 +14,8 @@ import pandas as pd
 
 from addin import names
 from addin.errors import WorkbookError
-from segmentation.segment_maps import MAP_COLUMNS, SegmentMap
+from segmentation.rfm.presets import MAP_COLUMNS
+from segmentation.rfm.segment_maps import SegmentMap
 
 SEGMENT_MAP_TABLE = "SegmentMap"
 LABEL_COLUMN, VALUE_COLUMN = "A", "B"

@@ -1,7 +1,7 @@
 """Reading CSV and Parquet inputs: encodings, separators and ids kept as text.
 
 Small files are read into memory (every message can name its row); large logs, folders
-and glob patterns go to a SQL engine (:mod:`segmentation.logs`), DuckDB by default.
+and glob patterns go to a SQL engine (:mod:`segmentation.logs.reader`), DuckDB by default.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import pandas as pd
 from addin.errors import WorkbookError
 from addin.names import MAX_SHEET_ROWS
 from segmentation import CustomerData, SegmentationError, detect_columns, names, read_customers
-from segmentation.log_files import is_parquet, log_files, sniff_csv
-from segmentation.logs import NotALogError, read_log
+from segmentation.logs.backend import NotALogError
+from segmentation.logs.files import is_parquet, log_files, sniff_csv
+from segmentation.logs.reader import read_log
 
 
 def read_source(path: Path, columns: dict[str, str] | None = None) -> pd.DataFrame:
@@ -104,11 +105,11 @@ def load_data(
     if chosen == "pandas":
         return _in_memory(files, columns)
     if chosen == "duckdb":
-        from segmentation.duckdb_log import DuckDBLog
+        from segmentation.logs.duckdb_engine import DuckDBLog
 
         backend = DuckDBLog(files, memory_limit=memory_limit)
     else:
-        from segmentation.spark_log import SparkLog
+        from segmentation.logs.spark_engine import SparkLog
 
         backend = SparkLog(files)  # Spark's memory is its session's (spark.driver.memory)
     with backend:

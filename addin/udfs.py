@@ -98,7 +98,8 @@ def _per_row(frame, result, columns: list[str]):
     if result.data.kind == "customers":
         return customers[columns].reindex(frame.index)
     ids = frame[result.data.columns.roles["customer_id"]]
-    from segmentation.cleaning import DataQualityReport, to_ids
+    from segmentation.reading.cleaning import to_ids
+    from segmentation.reading.quality import DataQualityReport
 
     keys = to_ids(ids, "id", DataQualityReport())
     if keys.dtype.kind == "f":

@@ -147,9 +147,9 @@ def _parquet_file(log: pd.DataFrame) -> str:
 
 
 def _duckdb_log(path: str) -> object:
-    from segmentation.duckdb_log import DuckDBLog
-    from segmentation.log_files import log_files
-    from segmentation.logs import read_log
+    from segmentation.logs.duckdb_engine import DuckDBLog
+    from segmentation.logs.files import log_files
+    from segmentation.logs.reader import read_log
 
     with DuckDBLog(log_files(path)) as backend:
         return read_log(backend)

@@ -13,15 +13,15 @@ from segmentation.api import (
     rfm_table,
     segment_customers,
 )
-from segmentation.cleaning import MISSING_MARKERS, DataQualityReport
-from segmentation.clustering import ClusterSegmenter
-from segmentation.columns import ColumnMap, detect_columns
-from segmentation.customers import CustomerData, read_customers
+from segmentation.clustering.estimator import ClusterSegmenter
 from segmentation.errors import SegmentationError, SegmentationWarning
 from segmentation.models import SegmentationModel
 from segmentation.profiles import segment_differences, segment_profile, size_balance
-from segmentation.rfm import RFMSegmenter
-from segmentation.segment_maps import PRESETS, SegmentMap, get_segment_map
+from segmentation.reading.columns import ColumnMap, detect_columns
+from segmentation.reading.customers import CustomerData, read_customers
+from segmentation.reading.quality import MISSING_MARKERS, DataQualityReport
+from segmentation.rfm.scoring import RFMSegmenter
+from segmentation.rfm.segment_maps import PRESETS, SegmentMap, get_segment_map
 
 __all__ = [
     "MISSING_MARKERS",

@@ -15,13 +15,13 @@ from typing import Literal
 import pandas as pd
 
 from segmentation import names
-from segmentation.clustering import ClusterSegmenter
-from segmentation.customers import CustomerData, read_customers
+from segmentation.clustering.estimator import ClusterSegmenter
 from segmentation.errors import SegmentationError
 from segmentation.models import SegmentationModel
 from segmentation.profiles import segment_differences, segment_profile
-from segmentation.rfm import RFMSegmenter
-from segmentation.segment_maps import SegmentMap
+from segmentation.reading.customers import CustomerData, read_customers
+from segmentation.rfm.scoring import RFMSegmenter
+from segmentation.rfm.segment_maps import SegmentMap
 
 Method = Literal["rfm", "cluster", "both"]
 METHODS = ("rfm", "cluster", "both")

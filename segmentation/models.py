@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from segmentation.clustering import ClusterSegmenter
+from segmentation.clustering.estimator import ClusterSegmenter
 from segmentation.errors import SegmentationError, SegmentationWarning
-from segmentation.rfm import RFMSegmenter
+from segmentation.rfm.scoring import RFMSegmenter
 
 FORMAT = "excel-segmentation-model"
 FORMAT_VERSION = 1

@@ -11,10 +11,10 @@ import pytest
 
 from addin.sources import read_source
 from segmentation import SegmentationError, read_customers, segment_customers
-from segmentation.duckdb_log import DuckDBLog
-from segmentation.log_files import log_files
-from segmentation.logs import read_log
-from segmentation.model_sql import score_in_engine
+from segmentation.logs.duckdb_engine import DuckDBLog
+from segmentation.logs.files import log_files
+from segmentation.logs.model_sql import score_in_engine
+from segmentation.logs.reader import read_log
 
 SCORED = ["Customer ID", "Recency", "Frequency", "Monetary", "R", "F", "M", "Cluster"]
 
@@ -180,7 +180,7 @@ def test_a_fitted_model_scores_inside_duckdb(messy_csv: Path, ties: str) -> None
 
 
 def test_spark_reads_and_scores_exactly_as_in_memory(parquet_log: Path, messy_csv: Path) -> None:
-    from segmentation.spark_log import SparkLog, local_session
+    from segmentation.logs.spark_engine import SparkLog, local_session
 
     session = local_session(threads=2)
     for path in (parquet_log, messy_csv):

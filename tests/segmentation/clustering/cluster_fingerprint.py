@@ -1,6 +1,6 @@
 """Print a fingerprint of cluster fits, to compare across threads and BLAS kernels.
 
-Run as ``python -m tests.segmentation.cluster_fingerprint``; the test starts it in
+Run as ``python -m tests.segmentation.clustering.cluster_fingerprint``; the test starts it in
 subprocesses with different ``OMP_NUM_THREADS``/``OPENBLAS_CORETYPE`` settings.
 """
 
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from segmentation import names
-from segmentation.clustering import ClusterSegmenter
-from segmentation.customers import read_customers
+from segmentation.clustering.estimator import ClusterSegmenter
+from segmentation.reading.customers import read_customers
 from templates import sample_data
 
 TEMPLATE_FEATURES = ["Age", "Tenure Months", "Satisfaction", "Region", "Plan"]

@@ -1,6 +1,6 @@
 """Apache Spark as the engine for logs in a data lake (PySpark, an optional extra).
 
-:mod:`segmentation.logs` holds the logic; this module only speaks Spark SQL. By default
+:mod:`segmentation.logs.reader` holds the logic; this module only speaks Spark SQL. By default
 it starts a local session (``local[*]``); pass an existing ``SparkSession`` to run on a
 cluster.
 """
@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from segmentation.errors import SegmentationError
-from segmentation.log_files import is_parquet, sniff_csv
+from segmentation.logs.files import is_parquet, sniff_csv
 
 
 def _kind(spark_type: str) -> str:

@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from segmentation import names
 from segmentation.errors import SegmentationError, SegmentationWarning
-from segmentation.segment_maps import SegmentMap, get_segment_map, warn_uncovered
+from segmentation.rfm.segment_maps import SegmentMap, get_segment_map, warn_uncovered
 
 TIE_RULES = ("quantile", "rank")
 MIN_BINS, MAX_BINS = 3, 10

@@ -26,67 +26,23 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from sklearn.utils.validation import check_is_fitted
 
 from segmentation import names
-from segmentation.customers import exact_sums
+from segmentation.clustering.features import (
+    FeatureSpace,
+    exact_mean,
+    feature_matrix,
+    hash_sample,
+    learn_feature_space,
+)
+from segmentation.clustering.kmeans import fit_kmeans, nearest, to_grid
+from segmentation.clustering.naming import (
+    describe_cluster,
+    make_unique_names,
+)
 from segmentation.errors import SegmentationError, SegmentationWarning
-from segmentation.kmeans import fit_kmeans, nearest, to_grid
-from segmentation.rfm import require_columns
+from segmentation.reading.aggregate import exact_sums
+from segmentation.rfm.scoring import require_columns
 
 SMALL_SEGMENT_SHARE = 0.05
-MAX_LEVELS = 12
-OTHER_LEVEL = "(other)"
-BLANK_LEVEL = "(blank)"
-# A one-hot column weighted so that two different categories are one standard
-# deviation apart, like one unit of a scaled numeric feature.
-_CATEGORY_WEIGHT = 1 / np.sqrt(2)
-_RFM_FEATURES = ("log Recency", "log Frequency", "log Monetary")
-
-
-def _rfm_features(table: pd.DataFrame) -> np.ndarray:
-    return np.column_stack(
-        [
-            np.log1p(np.clip(table[names.RECENCY].to_numpy(dtype="float64"), 0, None)),
-            np.log1p(np.clip(table[names.FREQUENCY].to_numpy(dtype="float64"), 0, None)),
-            np.log1p(np.clip(table[names.MONETARY].to_numpy(dtype="float64"), 0, None)),
-        ]
-    )
-
-
-def _numeric(values: pd.Series, column: str) -> pd.Series:
-    numbers_ = pd.to_numeric(values, errors="coerce")
-    bad = values.notna() & numbers_.isna()
-    if bad.any():
-        raise SegmentationError(
-            f"Column '{column}' was chosen as a numeric clustering feature but has text "
-            f"such as {values[bad].iloc[0]!r}. Clean it, or list it in 'categorical'."
-        )
-    return numbers_.astype("float64")
-
-
-def _looks_numeric(values: pd.Series) -> bool:
-    present = values.dropna()
-    if present.empty:
-        return True
-    return bool(pd.to_numeric(present, errors="coerce").notna().mean() >= 0.9)
-
-
-def _exact_mean(matrix: np.ndarray) -> np.ndarray:
-    """Column means from correctly rounded sums, so row order cannot change them."""
-    n = len(matrix)
-    if n == 0:
-        return np.zeros(matrix.shape[1])
-    groups = np.zeros(n, dtype=np.int64)
-    return np.array([exact_sums(groups, matrix[:, j], 1)[0] for j in range(matrix.shape[1])]) / n
-
-
-def _hash_sample(matrix: np.ndarray, size: int, seed: int) -> np.ndarray:
-    """Up to ``size`` rows chosen and ordered by a seeded hash of their values."""
-    hashed = pd.util.hash_pandas_object(pd.DataFrame(matrix), index=False).to_numpy()
-    key = hashed ^ np.uint64((seed * 0x9E3779B97F4A7C15) % 2**64)
-    if len(key) > size:
-        chosen = np.argpartition(key, size - 1)[:size]
-    else:
-        chosen = np.arange(len(key))
-    return chosen[np.argsort(key[chosen], kind="stable")]
 
 
 class ClusterSegmenter(BaseEstimator):
@@ -203,108 +159,18 @@ class ClusterSegmenter(BaseEstimator):
                     f"Got {value!r} instead."
                 )
 
-    # --------------------------------------------------------------- features
-    def _learn_features(self, table: pd.DataFrame) -> None:
-        extras = list(self.features or [])
-        categorical = list(self.categorical or [])
-        for column in categorical:
-            if column not in extras:
-                extras.append(column)
-        missing = [c for c in extras if c not in table.columns]
-        if missing:
-            raise SegmentationError(
-                f"Clustering feature(s) {', '.join(map(repr, missing))} are not columns of "
-                f"the customer table; it has {', '.join(map(repr, map(str, table.columns)))}."
-            )
-        if not self.use_rfm and not extras:
-            raise SegmentationError(
-                "No clustering features: use_rfm=False and no 'features' were given. "
-                "Choose at least one feature."
-            )
-        self.numeric_features_, self.category_levels_ = [], {}
-        self.fill_values_ = {}
-        for column in extras:
-            values = table[column]
-            if column not in categorical and _looks_numeric(values):
-                numbers_ = _numeric(values, column)
-                if numbers_.nunique() <= 1:
-                    raise SegmentationError(
-                        f"Column '{column}' has the same value for every customer, so it "
-                        "cannot separate clusters. Remove it from the features."
-                    )
-                self.numeric_features_.append(column)
-                self.fill_values_[column] = float(numbers_.median())
-            else:
-                text = values.astype(object).where(values.notna(), BLANK_LEVEL).astype(str)
-                counts = text.value_counts()
-                counts = counts.sort_index().sort_values(ascending=False, kind="stable")
-                if len(counts) <= 1:
-                    raise SegmentationError(
-                        f"Column '{column}' has the same category for every customer, so it "
-                        "cannot separate clusters. Remove it from the features."
-                    )
-                levels = list(counts.index[:MAX_LEVELS])
-                if len(counts) > MAX_LEVELS:
-                    levels.append(OTHER_LEVEL)
-                self.category_levels_[column] = levels
-
-    def _matrix(self, table: pd.DataFrame, *, learn: bool = False) -> np.ndarray:
-        parts, feature_names = [], []
-        if self.use_rfm:
-            parts.append(_rfm_features(table))
-            feature_names += list(_RFM_FEATURES)
-        for column in self.numeric_features_:
-            values = _numeric(table[column], column)
-            filled = int(values.isna().sum())
-            if filled and learn:
-                warnings.warn(
-                    f"{filled} blank value(s) in '{column}' were filled with its median "
-                    f"({self.fill_values_[column]:g}) for clustering.",
-                    SegmentationWarning,
-                    stacklevel=3,
-                )
-            parts.append(values.fillna(self.fill_values_[column]).to_numpy()[:, None])
-            feature_names.append(column)
-        numeric = np.hstack(parts) if parts else np.empty((len(table), 0))
-        if learn:
-            # Exact sums: the scaling, and so every distance, is the same in any row order.
-            self.mean_ = _exact_mean(numeric)
-            scale = np.sqrt(_exact_mean((numeric - self.mean_) ** 2))
-            # Exact test on the range: a constant column's std can be a rounding speck.
-            constant = numeric.max(axis=0) == numeric.min(axis=0) if len(numeric) else scale == 0
-            listed = ", ".join(repr(n) for n, c in zip(feature_names, constant) if c)
-            if constant.all() and not self.category_levels_:
-                raise SegmentationError(
-                    f"Feature(s) {listed} have the same value for every customer and cannot "
-                    "separate clusters. Use more varied data, or cluster on other features."
-                )
-            if constant.any():
-                warnings.warn(
-                    f"Feature(s) {listed} have the same value for every customer and were "
-                    "left out of the clustering.",
-                    SegmentationWarning,
-                    stacklevel=3,
-                )
-            # A constant feature gets weight 0: it cannot separate anyone now, and must
-            # not separate next month's customers either.
-            self.weights_ = np.where(constant, 0.0, 1.0)
-            self.scale_ = np.where(constant, 1.0, scale)
-        blocks = [(numeric - self.mean_) / self.scale_ * self.weights_]
-        for column, levels in self.category_levels_.items():
-            text = table[column].astype(object).where(table[column].notna(), BLANK_LEVEL)
-            text = text.astype(str)
-            known = text.isin(levels)
-            if OTHER_LEVEL in levels:
-                text = text.where(known, OTHER_LEVEL)
-            codes = pd.Categorical(text, categories=levels).codes
-            onehot = np.zeros((len(table), len(levels)))
-            valid = codes >= 0
-            onehot[np.flatnonzero(valid), codes[valid]] = _CATEGORY_WEIGHT
-            blocks.append(onehot)
-            feature_names += [f"{column}={level}" for level in levels]
-        if learn:
-            self.feature_names_ = feature_names
-        return np.hstack(blocks)
+    def _space(self) -> FeatureSpace:
+        """The learned feature space, as the fitted attributes describe it."""
+        return FeatureSpace(
+            use_rfm=self.use_rfm,
+            numeric_features=self.numeric_features_,
+            fill_values=self.fill_values_,
+            category_levels=self.category_levels_,
+            mean=self.mean_,
+            scale=self.scale_,
+            weights=self.weights_,
+            feature_names=self.feature_names_,
+        )
 
     # -------------------------------------------------------------------- fit
     def fit(self, X: pd.DataFrame, y: object = None) -> ClusterSegmenter:
@@ -320,13 +186,18 @@ class ClusterSegmenter(BaseEstimator):
                 f"{2 * candidates[0]} for {candidates[0]} clusters)."
             )
         candidates = [k for k in candidates if 2 * k <= n]
-        self._learn_features(table)
+        space = learn_feature_space(table, self.features, self.categorical, self.use_rfm)
+        self.numeric_features_ = space.numeric_features
+        self.fill_values_ = space.fill_values
+        self.category_levels_ = space.category_levels
+        self.mean_, self.scale_, self.weights_ = space.mean, space.scale, space.weights
+        self.feature_names_ = space.feature_names
         # On the grid, every distance and centroid is the same on any machine.
-        points = to_grid(self._matrix(table, learn=True))
+        points = to_grid(feature_matrix(table, space))
         # The sample and its order come from a hash of each customer's features: the same
         # customers give the same sample and k-means start in any row order, whatever
         # their ids. (Identical rows are interchangeable, so their order cannot matter.)
-        sample = _hash_sample(points.T, self.sample_size, self.random_state)
+        sample = hash_sample(points.T, self.sample_size, self.random_state)
         fit_points = points[:, sample]
         fit_data = fit_points.T
         check = np.arange(min(len(fit_data), self.silhouette_size))
@@ -420,11 +291,11 @@ class ClusterSegmenter(BaseEstimator):
         logs = np.log1p(np.clip(medians.to_numpy(), 0, None))
         overall = np.log1p(np.clip(frame[["recency", "frequency", "monetary"]].to_numpy(), 0, None))
         # Exact sums: a name must not flip with the row order at a threshold.
-        mean = _exact_mean(overall)
-        spread = np.sqrt(_exact_mean((overall - mean) ** 2))
+        mean = exact_mean(overall)
+        spread = np.sqrt(exact_mean((overall - mean) ** 2))
         z = (logs - mean) / np.where(spread > 0, spread, 1)
-        base = [_describe(z[i], medians["frequency"].iloc[i]) for i in range(k)]
-        self.names_ = _make_unique([b[0] for b in base], medians)
+        base = [describe_cluster(z[i], medians["frequency"].iloc[i]) for i in range(k)]
+        self.names_ = make_unique_names([b[0] for b in base], medians)
         self.actions_ = [b[1] for b in base]
 
     # ---------------------------------------------------------------- predict
@@ -438,7 +309,7 @@ class ClusterSegmenter(BaseEstimator):
                 f"The model was fitted with feature(s) {', '.join(map(repr, missing))}, which "
                 "this table lacks. Add those columns, or fit a new model."
             )
-        labels = nearest(to_grid(self._matrix(table)), self.centers_) + 1
+        labels = nearest(to_grid(feature_matrix(table, self._space())), self.centers_) + 1
         return pd.Series(labels, index=X.index, name=names.CLUSTER)
 
     def segment(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -505,71 +376,3 @@ class ClusterSegmenter(BaseEstimator):
         model.validation_ = dict(data["validation"])
         model.n_customers_ = int(data["n_customers"])
         return model
-
-
-_RECENCY_WORDS = ((-0.5, "Recent"), (0.5, "Cooling"), (np.inf, "Lapsed"))
-
-_ACTIONS = {
-    ("Recent", "high"): "Reward and retain: VIP perks, early access, referral asks.",
-    ("Recent", "new"): "Onboard: welcome series and a second-purchase incentive.",
-    ("Recent", "mid"): "Grow: cross-sell related products and loyalty enrolment.",
-    ("Recent", "low"): "Lift basket size: bundles and free-shipping thresholds.",
-    ("Cooling", "high"): "Protect: personal check-in and tailored offers before they lapse.",
-    ("Cooling", "new"): "Nudge a second purchase with a time-limited offer.",
-    ("Cooling", "mid"): "Re-engage with personalised recommendations.",
-    ("Cooling", "low"): "Low-cost reminders; test a small discount.",
-    ("Lapsed", "high"): "Win back: strong personal offer and a survey of what went wrong.",
-    ("Lapsed", "new"): "One low-cost reactivation attempt, then suppress.",
-    ("Lapsed", "mid"): "Reactivation campaign with a clear incentive.",
-    ("Lapsed", "low"): "Suppress from paid campaigns; keep in low-cost newsletters.",
-}
-
-
-def _describe(z: np.ndarray, median_frequency: float) -> tuple[str, str]:
-    """A short name and an action from a cluster's standardised R, F, M medians."""
-    z_recency, z_frequency, z_monetary = z
-    recency = next(word for limit, word in _RECENCY_WORDS if z_recency <= limit)
-    if median_frequency <= 1:
-        noun = "big-ticket one-timers" if z_monetary >= 0.5 else "one-timers"
-        tier = "high" if z_monetary >= 0.5 else "new"
-    elif z_frequency >= 0.5 and z_monetary >= 0.5:
-        noun, tier = "loyal high spenders", "high"
-    elif z_monetary >= 0.5:
-        noun, tier = "high spenders", "high"
-    elif z_frequency >= 0.5:
-        noun, tier = "frequent buyers", "mid"
-    elif z_monetary <= -0.5:
-        noun, tier = "low spenders", "low"
-    else:
-        noun, tier = "regular buyers", "mid"
-    return f"{recency} {noun}", _ACTIONS[(recency, tier)]
-
-
-_QUALIFIERS = {
-    "recency": ("more recent", "less recent"),
-    "frequency": ("more frequent", "less frequent"),
-    "monetary": ("higher spend", "lower spend"),
-}
-
-
-def _make_unique(labels: list[str], medians: pd.DataFrame) -> list[str]:
-    """Tell apart clusters that got the same name by the dimension they differ on most."""
-    result = list(labels)
-    for label in dict.fromkeys(labels):
-        members = [i for i, name in enumerate(labels) if name == label]
-        if len(members) < 2:
-            continue
-        group = medians.iloc[members]
-        logs = np.log1p(np.clip(group.to_numpy(), 0, None))
-        dimension = group.columns[int(np.argmax(logs.max(axis=0) - logs.min(axis=0)))]
-        first, second = group[dimension].iloc[:2]
-        if len(members) == 2 and first != second:
-            more, less = _QUALIFIERS[dimension]
-            first_is_more = first < second if dimension == "recency" else first > second
-            result[members[0]] = f"{label} ({more if first_is_more else less})"
-            result[members[1]] = f"{label} ({less if first_is_more else more})"
-        else:
-            # Members are in canonical (value) order, so the numbers follow value.
-            for number, member in enumerate(members, start=1):
-                result[member] = f"{label} {number}"
-    return result

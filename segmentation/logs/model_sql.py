@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from segmentation import names
-from segmentation.customers import sorted_id_order
+from segmentation.clustering.kmeans import GRID_LIMIT, GRID_SCALE
 from segmentation.errors import SegmentationError
-from segmentation.kmeans import GRID_LIMIT, GRID_SCALE
-from segmentation.logs import SqlBackend
+from segmentation.logs.backend import SqlBackend
 from segmentation.models import SegmentationModel
-from segmentation.rfm import _HIGHER_IS_BETTER, tie_keys
+from segmentation.reading.aggregate import sorted_id_order
+from segmentation.rfm.scoring import _HIGHER_IS_BETTER, tie_keys
 
 
 def _double(value: float) -> str:
@@ -73,7 +73,7 @@ def _cluster_sql(backend: SqlBackend, clusters) -> tuple[str, str, str]:
     ]
     limit, grid = _double(GRID_LIMIT), _double(GRID_SCALE)
     scaled = [
-        # The grid in-memory scoring uses (segmentation.kmeans.to_grid).
+        # The grid in-memory scoring uses (segmentation.clustering.kmeans.to_grid).
         backend.round_even(
             f"greatest(least(({feature} - {_double(mean)}) / {_double(scale)} * "
             f"{_double(weight)}, {limit}), -{limit}) * {grid}"

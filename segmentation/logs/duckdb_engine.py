@@ -1,7 +1,7 @@
 """DuckDB as the engine for logs bigger than memory (embedded, no server).
 
 DuckDB streams CSV and Parquet files, spills to a temporary folder when the memory
-limit is reached, and runs the group-by on all cores; :mod:`segmentation.logs` holds
+limit is reached, and runs the group-by on all cores; :mod:`segmentation.logs.reader` holds
 the logic, this module only speaks DuckDB's dialect.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from segmentation.errors import SegmentationError
-from segmentation.log_files import is_parquet, sniff_csv
+from segmentation.logs.files import is_parquet, sniff_csv
 
 _KINDS = {
     "TINYINT": "integer",

@@ -2,8 +2,8 @@
 
 A SQL engine (DuckDB embedded, which spills to disk within a memory limit, or Apache
 Spark) does the per-row work and the group-by. Text cells are cleaned by the in-memory
-rules (:mod:`segmentation.cleaning`) applied to each column's *distinct* values and
-joined back, money is summed exactly as in :func:`~segmentation.customers.exact_sums`,
+rules (:mod:`segmentation.reading.cleaning`) applied to each column's *distinct* values and
+joined back, money is summed exactly as in :func:`~segmentation.reading.customers.exact_sums`,
 and the table is finished by the in-memory reader's own code, so a log gives the same
 customers whichever engine reads it. Row numbers are not known here: fixes are counted.
 """
@@ -12,68 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from segmentation.cleaning import (
-    ALL_COLUMNS,
-    MISSING_MARKERS,
-    DataQualityReport,
-    to_dates,
-    to_ids,
-    to_numbers,
-)
-from segmentation.columns import ColumnMap, detect_columns, tidy_headers
-from segmentation.customers import (
-    CustomerData,
+from segmentation.errors import SegmentationError
+from segmentation.logs.backend import NotALogError, SqlBackend
+from segmentation.reading.aggregate import (
     customer_table,
     resolve_as_of,
     sorted_id_order,
     sum_scale_bits,
 )
-from segmentation.errors import SegmentationError
+from segmentation.reading.cleaning import to_dates, to_ids, to_numbers
+from segmentation.reading.columns import ColumnMap, detect_columns, tidy_headers
+from segmentation.reading.customers import CustomerData
+from segmentation.reading.quality import ALL_COLUMNS, MISSING_MARKERS, DataQualityReport
 
 Progress = Callable[[str, float], None]
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
 # Text that every engine casts the same way; anything else is cleaned in pandas.
 _PLAIN_NUMBER = r"^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$"
-
-
-class NotALogError(SegmentationError):
-    """The file is a customer table: small enough to read in memory."""
-
-
-class SqlBackend(Protocol):
-    """What :func:`read_log` needs from a SQL engine; ``source`` is the log as a view."""
-
-    def column_types(self) -> dict[str, str]:
-        """Header -> one of "integer", "float", "date", "text", "other"."""
-
-    def quote(self, name: str) -> str: ...
-
-    def day_number(self, expr: str) -> str:
-        """Days since 1970-01-01 of a date or timestamp expression."""
-
-    def round_even(self, expr: str) -> str: ...
-
-    def try_double(self, expr: str) -> str: ...
-
-    def try_timestamp(self, expr: str) -> str: ...
-
-    def matches(self, expr: str, pattern: str) -> str:
-        """True when the whole text matches the regular expression."""
-
-    def literal(self, text: str) -> str:
-        """A string literal holding ``text``."""
-
-    def materialize(self, name: str, sql: str) -> None: ...
-
-    def register(self, name: str, frame: pd.DataFrame) -> None: ...
-
-    def query(self, sql: str) -> pd.DataFrame: ...
 
 
 # --- cleaning, column by column ------------------------------------------------------
@@ -198,7 +158,7 @@ def read_log(
     """Aggregate the transaction log in ``backend``'s ``source`` view to customers.
 
     The engine is left holding the result as the table ``customers`` (id, recency,
-    frequency, monetary), for :func:`segmentation.model_sql.score_in_engine`.
+    frequency, monetary), for :func:`segmentation.logs.model_sql.score_in_engine`.
 
     Gives the same table as :func:`~segmentation.read_customers` on the same data
     (duplicate rows dropped, returns netted, late transactions left out); the data
@@ -406,7 +366,7 @@ def _add_up(backend: SqlBackend, has_orders: bool, cutoff: int, scale: float) ->
         "GROUP BY id",
     )
     # The customer table inside the engine too, computed as _finish does in numpy, so a
-    # fitted model can score it there (segmentation.model_sql).
+    # fitted model can score it there (segmentation.logs.model_sql).
     backend.materialize(
         "customers",
         f"SELECT id, {cutoff} - CAST(coalesce(last_purchase, last_any) AS BIGINT) AS recency, "

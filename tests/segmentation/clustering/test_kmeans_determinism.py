@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 # Kernels of the OpenBLAS that numpy ships which every x86-64 CPU able to run SkylakeX
 # code can also run; on another CPU (ARM) the variable is ignored by name.
@@ -29,7 +29,7 @@ def fingerprints(settings: dict[str, str]) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "OPENBLAS_"))}
     env.update(settings)
     done = subprocess.run(
-        [sys.executable, "-m", "tests.segmentation.cluster_fingerprint"],
+        [sys.executable, "-m", "tests.segmentation.clustering.cluster_fingerprint"],
         cwd=ROOT,
         env=env,
         capture_output=True,

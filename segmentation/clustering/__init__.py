@@ -1,0 +1,1 @@
+"""Behavioural clusters: features, a machine-independent k-means, names and actions."""

@@ -1,0 +1,1 @@
+"""Logs bigger than memory: file discovery, aggregation in DuckDB or Spark, SQL scoring."""

@@ -1,0 +1,1 @@
+"""Reading and cleaning: find the columns, clean the cells, one row per customer."""

@@ -1,0 +1,1 @@
+"""RFM scoring and the segment maps that name the score combinations."""
