@@ -32,3 +32,9 @@ CLUSTER_COLUMNS = (columns.CLUSTER, columns.CLUSTER_NAME)
 
 # Preferred input table names, in order (compared ignoring case and spaces).
 INPUT_TABLE_NAMES = ("customers", "customer", "transactions", "transaction", "orders", "sales")
+
+# The modules installed add-ins import by name: the functions (the add-in's config and
+# the VBA wrappers name it) and the ribbon buttons (SegmentationRibbon.bas names it).
+# Both are thin shims over addin.excel; keep these names for add-ins already installed.
+FUNCTIONS_IMPORT = "addin.udfs"
+BUTTONS_IMPORT = "addin.ribbon_actions"

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from addin import layout as sheets
 from addin import names
 from addin.errors import WorkbookError
-from addin.finding import find_input
-from addin.model_sheet import model_layout, read_model, read_record
-from addin.settings import read_segment_map, read_settings
+from addin.files.finding import find_input
+from addin.sheets import layout as sheets
+from addin.sheets.model_sheet import model_layout, read_model, read_record
+from addin.sheets.settings import read_segment_map, read_settings
 from addin.workbook import TableRef, Workbook
 from segmentation import CustomerData, SegmentationModel, segment_customers
 from segmentation import names as columns

@@ -7,7 +7,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from addin.layout import SheetLayout
+from addin.sheets.layout import SheetLayout
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def _startup_row(repeats: int) -> str:
     for _ in range(max(3, repeats)):
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "addin.cli", "--help"],
+            [sys.executable, "-m", "addin.cli.main", "--help"],
             capture_output=True,
             env=env,
             check=True,

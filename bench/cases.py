@@ -157,14 +157,14 @@ def _duckdb_log(path: str) -> object:
 
 def _segment_run(path: str) -> object:
     """`segment run LOG.parquet -o OUT.xlsx`: the whole command, workbook written."""
-    from addin.cli import main
+    from addin.cli.main import main
 
     return main(["run", path, "--engine", "duckdb", "-o", path + ".xlsx", "-q"])
 
 
 def _save_customers_sheet(customers: pd.DataFrame, path: str) -> None:
-    from addin.layout import customers_sheet
-    from addin.newbook import NewWorkbook
+    from addin.files.newbook import NewWorkbook
+    from addin.sheets.layout import customers_sheet
 
     book = NewWorkbook()
     book.write_sheet(customers_sheet(customers))
@@ -195,7 +195,7 @@ def _write_customers_sheet(customers: pd.DataFrame) -> object:
 
 
 def _read_customers_sheet(sheet_file: tuple[str, int]) -> object:
-    from addin.xlsx import read_sheet_values
+    from addin.files.xlsx import read_sheet_values
 
     return read_sheet_values(sheet_file[0], "Customers")
 

@@ -21,10 +21,10 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from addin import names
-from addin.model_sheet import model_layout, read_model
+from addin.files.xlsx import FileWorkbook, cell_value
 from addin.pipeline import RunOptions, run_pipeline
-from addin.settings import FIRST_SETTING_ROW, SEGMENT_MAP_TABLE, SETTINGS
-from addin.xlsx import FileWorkbook, cell_value
+from addin.sheets.model_sheet import model_layout, read_model
+from addin.sheets.settings import FIRST_SETTING_ROW, SEGMENT_MAP_TABLE, SETTINGS
 from segmentation import get_segment_map
 from templates import FOLDER, TEMPLATES, sample_data
 

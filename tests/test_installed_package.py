@@ -18,12 +18,14 @@ import pytest
 from openpyxl import load_workbook
 
 from addin import names
-from addin.xlam import CUSTOMUI_PART
+from addin.installer.xlam import CUSTOMUI_PART
 from templates import TEMPLATES, template_path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements" / "runtime.lock"
-NOT_SOURCES = (".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache")
+# Not sources: environments, caches and build output (at the top only: addin/installer is ours).
+NOT_SOURCES = (".venv", ".git", "*.egg-info", "__pycache__", ".*_cache")
+TOP_ONLY = ("build", "dist")
 
 
 def run(command: list[str | Path], cwd: Path, timeout: int = 600) -> str:
@@ -46,7 +48,13 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
     """(the fresh environment's scripts folder, a working folder outside the checkout)."""
     base = tmp_path_factory.mktemp("installed")
     sources = base / "sources"
-    shutil.copytree(ROOT, sources, ignore=shutil.ignore_patterns(*NOT_SOURCES))
+    patterns = shutil.ignore_patterns(*NOT_SOURCES)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        top = {n for n in names if n in TOP_ONLY} if Path(folder) == ROOT else set()
+        return set(patterns(folder, names)) | top
+
+    shutil.copytree(ROOT, sources, ignore=ignore)
     wheels = base / "wheels"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
     run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", wheels, sources], base)
@@ -78,7 +86,7 @@ def test_addin_build_from_the_installed_package(installed):
     with zipfile.ZipFile(work / "dist" / "Seg.xlam") as package:
         assert b'label="Segmentation"' in package.read(CUSTOMUI_PART)
     ribbon = (work / "dist" / "SegmentationRibbon.bas").read_bytes()
-    assert ribbon == (ROOT / "addin" / "vba" / "SegmentationRibbon.bas").read_bytes()
+    assert ribbon == (ROOT / "addin" / "build" / "vba" / "SegmentationRibbon.bas").read_bytes()
 
 
 @pytest.mark.parametrize("key", list(TEMPLATES))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from addin.cli import main
+from addin.cli.main import main
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from addin import names
-from addin.ribbon_actions import run
+from addin.excel.buttons import run
 from templates import template_path
 
 from .conftest import run_segment

@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from addin import names
-from addin.model_sheet import read_model
-from addin.settings import SETTINGS
-from addin.xlsx import FileWorkbook, cell_value
+from addin.files.xlsx import FileWorkbook, cell_value
+from addin.sheets.model_sheet import read_model
+from addin.sheets.settings import SETTINGS
 from segmentation import get_segment_map, segment_customers
 from templates import TEMPLATES, sample_data, template_path
 from templates.build import build

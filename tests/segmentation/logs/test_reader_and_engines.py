@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from addin.sources import read_source
+from addin.files.sources import read_source
 from segmentation import SegmentationError, read_customers, segment_customers
 from segmentation.logs.duckdb_engine import DuckDBLog
 from segmentation.logs.files import log_files

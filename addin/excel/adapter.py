@@ -1,9 +1,10 @@
 """The workbook adapter for live Excel, through xlwings: the thin layer.
 
 Every decision (which table, where columns go, what a sheet holds) is made in
-:mod:`addin.finding`, :mod:`addin.placement` and :mod:`addin.layout`; this module only
-moves values in and out with a handful of xlwings calls, so a small stand-in can test
-it on Linux. Chart titles and colour scales go through Excel's object model (``.api``)
+:mod:`addin.files.finding`, :mod:`addin.sheets.placement` and
+:mod:`addin.sheets.layout`; this module only moves values in and out with a handful
+of xlwings calls, so a small stand-in can test it on Linux. Chart titles and colour
+scales go through Excel's object model (``.api``)
 and are verified only on Windows/macOS Excel.
 """
 
@@ -14,11 +15,11 @@ import math
 
 import pandas as pd
 
-from addin.layout import Block, Chart, SheetLayout, auto_widths
-from addin.placement import block_bounds, check_free, column_targets
-from addin.safety import is_formula_like
+from addin.files.safety import is_formula_like
+from addin.files.xlsx import unique_headers
+from addin.sheets.layout import Block, Chart, SheetLayout, auto_widths
+from addin.sheets.placement import block_bounds, check_free, column_targets
 from addin.workbook import TableRef
-from addin.xlsx import unique_headers
 
 CHART_TYPES = {"bar": "bar_clustered", "column": "column_clustered", "line": "line"}
 POINTS_PER_CM = 28.35

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from addin import bulk_sheet
 from addin.errors import WorkbookError
-from addin.layout import Block, Chart, SheetLayout, auto_widths
+from addin.files import bulk_sheet
+from addin.files.xlsx import cell_value
+from addin.sheets.layout import Block, Chart, SheetLayout, auto_widths
 from addin.workbook import TableRef
-from addin.xlsx import cell_value
 
 FIXED_CREATED = dt.datetime(2026, 1, 1)
 CHART_TYPES = {"bar": "bar", "column": "column", "line": "line"}
-BULK_ROWS = 5_000  # Excel Tables longer than this are written by addin.bulk_sheet
+BULK_ROWS = 5_000  # Excel Tables longer than this are written by addin.files.bulk_sheet
 
 
 class NewWorkbook:

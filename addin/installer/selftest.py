@@ -41,7 +41,7 @@ def _paste(book, sheet_name: str, frame) -> str:
 def _import_sample(book) -> str | None:
     import tempfile
 
-    from addin.ribbon_actions import import_log
+    from addin.excel.buttons import import_log
     from templates import sample_data
 
     with tempfile.TemporaryDirectory() as folder:
@@ -60,8 +60,8 @@ def _import_sample(book) -> str | None:
 
 
 def _help(book) -> str | None:
-    from addin.ribbon import BUTTONS
-    from addin.ribbon_actions import ACTIONS
+    from addin.excel.buttons import ACTIONS
+    from addin.installer.ribbon import BUTTONS
 
     text = ACTIONS["help"](book)
     missing = [b.label for b in BUTTONS if b.tag != "help" and b.label not in text]
@@ -70,7 +70,7 @@ def _help(book) -> str | None:
 
 def _action(tag: str, sheet: str, expect_sheets: tuple[str, ...]) -> Callable[[object], str | None]:
     def check(book) -> str | None:
-        from addin.ribbon_actions import ACTIONS
+        from addin.excel.buttons import ACTIONS
 
         book.sheets[sheet].activate()
         book.sheets[sheet].range("A2").select()
@@ -181,7 +181,7 @@ def selftest() -> tuple[str, bool]:
     """Run every check in a new, hidden Excel workbook; returns the table and success."""
     import xlwings as xw
 
-    from addin.install import ADDIN_NAME
+    from addin.installer.install import ADDIN_NAME
     from templates import sample_data
 
     with xw.App(visible=False, add_book=False) as app:

@@ -12,11 +12,11 @@ import pytest
 from openpyxl import load_workbook
 
 from addin import names
-from addin.model_sheet import read_model
-from addin.xlsx import FileWorkbook
+from addin.files.xlsx import FileWorkbook
+from addin.sheets.model_sheet import read_model
 from segmentation import segment_customers
 
-from .conftest import EXAMPLES, chart_parts, libreoffice_convert, run_segment
+from ..conftest import EXAMPLES, chart_parts, libreoffice_convert, run_segment
 
 SEGMENT_COLUMNS = ["R", "F", "M", "RFM Score", "RFM Segment"]
 

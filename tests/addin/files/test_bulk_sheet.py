@@ -11,9 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from addin import layout, newbook
-from addin.bulk_sheet import can_write, column_letters
-from addin.xlsx import read_sheet_values
+from addin.files import newbook
+from addin.files.bulk_sheet import can_write, column_letters
+from addin.files.xlsx import read_sheet_values
+from addin.sheets import layout
 from tests.addin.conftest import libreoffice_convert
 
 

@@ -14,10 +14,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
 
-from addin import safety
 from addin.errors import WorkbookError
+from addin.files import safety
 
-from .conftest import run_segment
+from ..conftest import run_segment
 
 
 def digest(path: Path) -> str:
@@ -165,7 +165,7 @@ def test_failed_save_leaves_the_input_and_no_temporary_file(tmp_path, monkeypatc
         Path(path).write_bytes(b"PK half a workbook")
         raise OSError("disk full")
 
-    monkeypatch.setattr("addin.xlsx.FileWorkbook.save", broken_save)
+    monkeypatch.setattr("addin.files.xlsx.FileWorkbook.save", broken_save)
     assert run_segment("run", source, "--in-place", "-q") == 1
     assert "could not read or write a file (disk full)" in capsys.readouterr().err
     assert digest(source) == before
@@ -182,8 +182,8 @@ def test_killed_write_leaves_the_input_intact(tmp_path):
         f"""
         import os, signal
         from pathlib import Path
-        from addin import xlsx
-        from addin.cli import main
+        from addin.files import xlsx
+        from addin.cli.main import main
 
         def dying_save(self, path):
             Path(path).write_bytes(b"PK half written")

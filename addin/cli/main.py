@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from addin.commands import run_command
+    from addin.cli.commands import run_command
 
     return run_command(args, parser)
 

@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from addin import commands
+from addin import names
 from tests.addin.conftest import run_segment
 
 
@@ -65,7 +65,7 @@ def test_more_customers_than_a_sheet_go_to_a_parquet_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     _write_parts(tmp_path / "log")
-    monkeypatch.setattr(commands, "MAX_SHEET_ROWS", 100)
+    monkeypatch.setattr(names, "MAX_SHEET_ROWS", 100)
     output = tmp_path / "out.xlsx"
     assert run_segment("run", tmp_path / "log", "--engine", "duckdb", "-o", output) == 0
     book = openpyxl.load_workbook(output, read_only=True)
@@ -115,7 +115,7 @@ def test_import_writes_a_customer_table_the_buttons_can_segment(tmp_path: Path) 
 def test_auto_engine_reads_small_logs_in_memory_and_large_ones_with_duckdb(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from addin import sources
+    from addin.files import sources
 
     log = _write_parts(tmp_path / "log", parts=1)
     single = [tmp_path / "log" / "part-0.parquet"]

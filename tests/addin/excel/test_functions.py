@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from addin import udfs
-from addin.model_sheet import model_layout
+from addin.sheets.model_sheet import model_layout
 from segmentation import segment_customers
 
-from .conftest import layout_cells
+from ..conftest import layout_cells
 
 LOG = [["Customer", "Order Date", "Amount"]] + [
     [f"c{i % 6}", dt.datetime(2024, 1, 1 + i % 28), 10.0 + i] for i in range(30)

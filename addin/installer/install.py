@@ -15,12 +15,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from addin import names
 from addin.errors import WorkbookError
-from addin.hardening import PROJECT_NAME
-from addin.safety import atomic_write
+from addin.files.safety import atomic_write
+from addin.installer.hardening import PROJECT_NAME
 
 ADDIN_NAME = "Segmentation.xlam"
-UDF_MODULES = "addin.udfs"
 # VBA modules the install imports into the add-in, after removing the add-in's own
 # module of the same name (xlwings' unhardened module is named "xlwings").
 VBA_MODULES = ("xlwings", "SegmentationRibbon", "SegmentationFunctions")
@@ -67,7 +67,7 @@ def config_text(system: str, interpreter: Path) -> str:
     if '"' in value:
         raise WorkbookError(f"The Python path {value!r} contains a quote, which VBA cannot read.")
     key = "INTERPRETER_WIN" if system == "Windows" else "INTERPRETER_MAC"
-    entries = {key: value, "UDF MODULES": UDF_MODULES, "USE UDF SERVER": "False"}
+    entries = {key: value, "UDF MODULES": names.FUNCTIONS_IMPORT, "USE UDF SERVER": "False"}
     return "".join(f'"{k}","{v}"\r\n' for k, v in entries.items())
 
 
@@ -143,7 +143,7 @@ def install(system: str, home: Path) -> list[str]:
     """Build, import the VBA (Windows), copy into Excel's startup folder, write config."""
     import xlwings as xw
 
-    from addin.xlam import build
+    from addin.installer.xlam import build
 
     with tempfile.TemporaryDirectory() as staging:
         built = build(Path(staging) / ADDIN_NAME)

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from addin.safety import atomic_write
+from addin.files.safety import atomic_write
 
 CHUNK_ROWS = 100_000
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "ns")

@@ -24,9 +24,9 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.errors import WorkbookError
-from addin.layout import Block, Chart, SheetLayout, auto_widths
-from addin.placement import block_bounds, check_free, column_targets
-from addin.safety import is_formula_like, sheet_part_names
+from addin.files.safety import is_formula_like, sheet_part_names
+from addin.sheets.layout import Block, Chart, SheetLayout, auto_widths
+from addin.sheets.placement import block_bounds, check_free, column_targets
 from addin.workbook import TableRef
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")

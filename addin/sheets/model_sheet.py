@@ -12,7 +12,7 @@ import pandas as pd
 
 from addin import names
 from addin.errors import WorkbookError
-from addin.layout import Block, SheetLayout
+from addin.sheets.layout import Block, SheetLayout
 from segmentation import SegmentationModel
 
 JSON_HEADER = "Model JSON"

@@ -14,14 +14,21 @@ import xlwings
 from oletools.olevba import VBA_Parser
 
 from addin import names, udfs
-from addin.ribbon import BUTTONS, CALLBACK, CUSTOMUI_NAMESPACE, customui_xml
-from addin.ribbon_actions import ACTIONS, run
-from addin.xlam import CUSTOMUI_PART, VBA_PART, VBA_SOURCES, build, udf_wrappers, xlwings_addin
+from addin.excel.buttons import ACTIONS, run
+from addin.installer.ribbon import BUTTONS, CALLBACK, CUSTOMUI_NAMESPACE, customui_xml
+from addin.installer.xlam import (
+    CUSTOMUI_PART,
+    VBA_PART,
+    VBA_SOURCES,
+    build,
+    udf_wrappers,
+    xlwings_addin,
+)
 
-from ..conftest import ooxml_check
-from .fake_xlwings import Book
+from ...conftest import ooxml_check
+from ..fake_xlwings import Book
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 
 
 def test_customui_is_well_formed_and_every_button_is_wired():
@@ -89,15 +96,17 @@ def test_a_failed_build_writes_nothing(tmp_path, monkeypatch):
     def broken() -> str:
         raise OSError("disk full")
 
-    monkeypatch.setattr("addin.xlam.udf_wrappers", broken)
+    monkeypatch.setattr("addin.installer.xlam.udf_wrappers", broken)
     folder = tmp_path / "dist"
     with pytest.raises(OSError):
         build(folder / "Segmentation.xlam")
     assert not folder.exists() or list(folder.iterdir()) == []
     folder.mkdir(exist_ok=True)
     (folder / "Segmentation.xlam").write_bytes(b"the user's own")
-    monkeypatch.setattr("addin.xlam.udf_wrappers", udf_wrappers)
-    monkeypatch.setattr("addin.xlam.os.replace", lambda *a: (_ for _ in ()).throw(OSError("no")))
+    monkeypatch.setattr("addin.installer.xlam.udf_wrappers", udf_wrappers)
+    monkeypatch.setattr(
+        "addin.installer.xlam.os.replace", lambda *a: (_ for _ in ()).throw(OSError("no"))
+    )
     with pytest.raises(OSError, match="no"):
         build(folder / "Segmentation.xlam")
     assert [p.name for p in folder.iterdir()] == ["Segmentation.xlam"]
@@ -156,7 +165,7 @@ def test_import_log_button_adds_a_customers_sheet(customers_book, tmp_path):
 
     from templates import sample_data
 
-    from .fake_xlwings import column_of
+    from ..fake_xlwings import column_of
 
     log = sample_data.transactions(60)
     path = tmp_path / "log.csv"
@@ -175,7 +184,7 @@ def test_import_log_button_adds_a_customers_sheet(customers_book, tmp_path):
 
 
 def test_addin_commands(tmp_path, capsys):
-    from .conftest import run_segment
+    from ..conftest import run_segment
 
     target = tmp_path / "out" / "Segmentation.xlam"
     assert run_segment("addin", "build", "-o", target) == 0
@@ -190,7 +199,7 @@ def test_addin_commands(tmp_path, capsys):
 def test_hardened_xlwings_module_ignores_workbook_supplied_configuration(tmp_path):
     import difflib
 
-    from addin.hardening import hardened_module, xlwings_module_text
+    from addin.installer.hardening import hardened_module, xlwings_module_text
 
     original = xlwings_module_text().replace("\r\n", "\n")
     hardened = hardened_module()

@@ -9,12 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from addin import install, udfs
+from addin import udfs
 from addin.errors import WorkbookError
-from addin.hardening import hardened_module
-from addin.ribbon import BUTTONS
-from addin.selftest import FORMULAS, checks, run_checks, table
-from addin.xlam import build
+from addin.installer import install
+from addin.installer.hardening import hardened_module
+from addin.installer.ribbon import BUTTONS
+from addin.installer.selftest import FORMULAS, checks, run_checks, table
+from addin.installer.xlam import build
 from templates import sample_data
 
 
@@ -125,10 +126,10 @@ def test_selftest_covers_every_button_and_function() -> None:
 def test_selftest_expectations_hold_for_the_python_functions() -> None:
     """What each formula check expects in its top-left cell, from the functions as
     Python, on the same sample data the self-test pastes into Excel."""
-    from addin.model_sheet import model_layout
+    from addin.sheets.model_sheet import model_layout
     from segmentation import segment_customers
 
-    from .conftest import layout_cells
+    from ..conftest import layout_cells
 
     customers = _grid(sample_data.customers(200))
     log = _grid(sample_data.transactions(120))
@@ -166,7 +167,7 @@ def test_selftest_reports_each_failure_and_goes_on() -> None:
 
 def test_selftest_help_check_fails_when_a_button_is_undocumented(monkeypatch) -> None:
     from addin import ribbon_actions
-    from addin.selftest import _help
+    from addin.installer.selftest import _help
 
     assert _help(object()) is None
     monkeypatch.setitem(ribbon_actions.ACTIONS, "help", lambda book: "RFM Segments only")

@@ -7,12 +7,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from addin import layout, names
-from addin.cli import build_parser
-from addin.model_sheet import model_layout, read_model, read_record
+from addin import names
+from addin.cli.main import build_parser
+from addin.sheets import layout
+from addin.sheets.model_sheet import model_layout, read_model, read_record
 from segmentation import segment_customers
 
-from .conftest import layout_cells, run_segment
+from ..conftest import layout_cells, run_segment
 
 
 @pytest.fixture
@@ -146,7 +147,7 @@ def test_long_model_json_is_split_under_the_cell_limit(result):
 
 
 def test_new_workbook_from_csv_opens_in_libreoffice_with_tables_and_charts(tmp_path, log_frame):
-    from .conftest import chart_parts, libreoffice_convert
+    from ..conftest import chart_parts, libreoffice_convert
 
     frame = log_frame.copy()
     frame.loc[frame.index[:40], "Customer No"] = "=1+1"  # formula-like text from the data

@@ -158,7 +158,7 @@ def read_segment_map(rows: list[list[object]] | None) -> SegmentMap | None:
 
 def settings_layout():
     """The settings sheet as a plain layout (for adapters that create it on demand)."""
-    from addin.layout import Block, SheetLayout
+    from addin.sheets.layout import Block, SheetLayout
     from segmentation import get_segment_map
 
     layout = SheetLayout(

@@ -8,12 +8,12 @@ import pytest
 from openpyxl import load_workbook
 
 from addin import names
-from addin.excel import ExcelWorkbook
-from addin.model_sheet import read_model
+from addin.excel.adapter import ExcelWorkbook
 from addin.pipeline import RunOptions, run_pipeline
+from addin.sheets.model_sheet import read_model
 
-from .conftest import run_segment
-from .fake_xlwings import Book, column_of
+from ..conftest import run_segment
+from ..fake_xlwings import Book, column_of
 
 
 def run_live(book: Book, **options):

@@ -21,14 +21,16 @@ import uuid
 import zipfile
 from pathlib import Path
 
-from addin.hardening import hardened_module
-from addin.ribbon import customui_xml
+from addin import names
+from addin.installer.hardening import hardened_module
+from addin.installer.ribbon import customui_xml
 
 CUSTOMUI_PART = "customUI/customUI.xml"
 VBA_PART = "xl/vbaProject.bin"
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 VBA_SOURCES = Path(__file__).parent / "vba"
 UDF_MODULE = "SegmentationFunctions"
+FUNCTIONS_MODULE = "addin.excel.functions"
 RIBBON_MODULE = "SegmentationRibbon.bas"
 WINDOWS_ONLY = ("pythoncom", "pywintypes", "win32com", "win32com.client")
 
@@ -89,11 +91,13 @@ def udf_wrappers() -> str:
             generator.xlarg,
             generator.xlret,
         )
-        spec = importlib.util.find_spec("addin.udfs")
+        # The functions' own module, decorated afresh; VBA calls them by the name
+        # installed add-ins use (the addin.udfs shim).
+        spec = importlib.util.find_spec(FUNCTIONS_MODULE)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)  # a private copy, decorated as on Windows
         text = io.StringIO()
-        generator.generate_vba_wrapper("addin.udfs", module, text, _AddinWorkbook())
+        generator.generate_vba_wrapper(names.FUNCTIONS_IMPORT, module, text, _AddinWorkbook())
     finally:
         xlwings.func, xlwings.arg, xlwings.ret = decorators
         sys.modules.pop("xlwings.udfs", None)

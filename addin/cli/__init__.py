@@ -1,0 +1,1 @@
+"""The `segment` command line: the parser, the commands, the progress bar."""

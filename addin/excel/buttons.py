@@ -1,0 +1,137 @@
+"""What each ribbon button does: the VBA callback calls ``run(tag)``.
+
+Each action runs the shared pipeline through
+:class:`~addin.excel.adapter.ExcelWorkbook` on the
+workbook that called, shows progress in Excel's status bar and reports problems in a
+message box that says what to fix. Tested on Linux with a stand-in for the workbook.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+from addin import names
+from addin.errors import WorkbookError
+from addin.excel.adapter import ExcelWorkbook
+from addin.pipeline import RunOptions, check_input, check_summary, prepare_input, run_pipeline
+from segmentation import SegmentationError
+
+TITLE = "Segmentation"
+
+HELP_TEXT = (
+    "RFM Segments: scores (R, F, M) and named segments beside your table.\n"
+    "Cluster Segments: 3 to 6 behavioural clusters with readable names.\n"
+    "Segment Summary: refreshes the summary sheet and its charts.\n"
+    "Apply Saved Model: scores new customers with this workbook's saved model.\n"
+    "Import Log: a CSV or Parquet transaction log of any size, as a Customers sheet.\n"
+    "Check Data: what the data needs fixing, without changing anything.\n"
+    "Settings: the Segmentation Settings sheet that every button reads.\n\n"
+    "Put the cursor in your customer table or transaction log first."
+)
+
+
+def _status(book) -> Callable[[str, float], None]:
+    def show(step: str, fraction: float) -> None:
+        book.app.status_bar = f"Segmentation: {step} ({fraction:.0%})"
+
+    return show
+
+
+def _segments(book, **options) -> str:
+    outcome = run_pipeline(ExcelWorkbook(book), RunOptions(**options), _status(book))
+    counts = (
+        outcome.result.rfm_profile
+        if outcome.result.rfm_profile is not None
+        else (outcome.result.cluster_profile)
+    )
+    lines = [f"{len(outcome.result.customers):,} customers from {outcome.source}."]
+    lines += [f"{s}: {n:,}" for s, n in zip(counts["Segment"], counts["Customers"])]
+    return "\n".join(lines + [f"Sheets: {', '.join(outcome.sheets)}"] + outcome.warnings)
+
+
+def _check(book) -> str:
+    """The data-quality report of the table a run would read, as it would read it."""
+    prepared = prepare_input(ExcelWorkbook(book), RunOptions(), _status(book))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = check_input(prepared)
+    return check_summary(prepared.ref.label, data)
+
+
+LOG_FILTER = "Transaction logs (*.csv;*.parquet),*.csv;*.parquet"
+
+
+def _import(book) -> str:
+    """Ask for a CSV/Parquet log; add its per-customer table as a new sheet."""
+    try:
+        chosen = book.app.api.GetOpenFilename(LOG_FILTER, 1, "Import a transaction log")
+    except AttributeError as exc:  # Excel for Mac's object model differs
+        raise WorkbookError(
+            "Choosing a file from the ribbon works in Excel for Windows. Here, run "
+            "`segment import LOG -o customers.xlsx` in a terminal and open the result."
+        ) from exc
+    if not chosen:  # Excel returns False when the dialog is cancelled
+        return ""
+    return import_log(book, str(chosen))
+
+
+def import_log(book, path: str) -> str:
+    """Add the log's per-customer table to ``book`` as a new sheet; never overwrites."""
+    from pathlib import Path
+
+    from addin.files.sources import load_data, log_customers
+    from addin.sheets.layout import customers_sheet
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the message reports the fixes' total
+        data = log_customers(load_data(path, progress=_status(book)), Path(path).name)
+    workbook = ExcelWorkbook(book)
+    layout = customers_sheet(data.table)
+    taken = set(workbook.sheet_names())
+    base, number = layout.name, 1
+    while layout.name in taken:  # never overwrite a sheet the user has
+        number += 1
+        layout.name = f"{base} {number}"
+    workbook.write_sheet(layout)
+    return (
+        f"{data.report.summary_line()}\nSheet '{layout.name}' holds one row per customer. "
+        "Click in it and press RFM Segments or Cluster Segments."
+    )
+
+
+def _settings(book) -> str:
+    if names.SETTINGS_SHEET not in [s.name for s in book.sheets]:
+        from addin.sheets.settings import settings_layout
+
+        ExcelWorkbook(book).write_sheet(settings_layout())
+    book.sheets[names.SETTINGS_SHEET].activate()
+    return ""
+
+
+ACTIONS: dict[str, Callable[[object], str]] = {
+    "rfm": lambda book: _segments(book, method="rfm"),
+    "cluster": lambda book: _segments(book, method="cluster"),
+    "summary": lambda book: _segments(book),
+    "apply": lambda book: _segments(book, use_saved_model=True),
+    "import": _import,
+    "check": _check,
+    "settings": _settings,
+    "help": lambda book: HELP_TEXT,
+}
+
+
+def run(tag: str, book=None) -> None:
+    """Run the action of the button with this tag on the calling workbook."""
+    if book is None:
+        import xlwings as xw
+
+        book = xw.Book.caller()
+    try:
+        message = ACTIONS[tag](book)
+        if message:
+            book.app.alert(message, title=TITLE)
+    except (SegmentationError, WorkbookError) as exc:
+        book.app.alert(str(exc), title=f"{TITLE}: please fix", mode="critical")
+    finally:
+        book.app.status_bar = None

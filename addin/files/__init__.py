@@ -1,0 +1,1 @@
+"""Workbook files: reading tables, writing packages safely, data files and logs."""

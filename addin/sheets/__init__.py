@@ -1,0 +1,1 @@
+"""Output sheets and charts as layouts (drawn by every writer), the Settings and model sheets."""
