@@ -38,3 +38,8 @@ INPUT_TABLE_NAMES = ("customers", "customer", "transactions", "transaction", "or
 # Both are thin shims over addin.excel; keep these names for add-ins already installed.
 FUNCTIONS_IMPORT = "addin.udfs"
 BUTTONS_IMPORT = "addin.ribbon_actions"
+
+# The add-in's name for its own files: the user config in ~/.segmentation (what the
+# hardened VBA reads) and the log of unexpected errors beside it.
+PROJECT_NAME = "segmentation"
+ERROR_LOG = "ribbon-errors.log"

@@ -86,7 +86,7 @@ def test_addin_build_from_the_installed_package(installed):
     with zipfile.ZipFile(work / "dist" / "Seg.xlam") as package:
         assert b'label="Segmentation"' in package.read(CUSTOMUI_PART)
     ribbon = (work / "dist" / "SegmentationRibbon.bas").read_bytes()
-    assert ribbon == (ROOT / "addin" / "build" / "vba" / "SegmentationRibbon.bas").read_bytes()
+    assert ribbon == (ROOT / "addin" / "installer" / "vba" / "SegmentationRibbon.bas").read_bytes()
 
 
 @pytest.mark.parametrize("key", list(TEMPLATES))

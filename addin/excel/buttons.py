@@ -8,8 +8,11 @@ message box that says what to fix. Tested on Linux with a stand-in for the workb
 
 from __future__ import annotations
 
+import datetime
+import traceback
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 from addin import names
 from addin.errors import WorkbookError
@@ -78,8 +81,6 @@ def _import(book) -> str:
 
 def import_log(book, path: str) -> str:
     """Add the log's per-customer table to ``book`` as a new sheet; never overwrites."""
-    from pathlib import Path
-
     from addin.files.sources import load_data, log_customers
     from addin.sheets.layout import customers_sheet
 
@@ -133,5 +134,29 @@ def run(tag: str, book=None) -> None:
             book.app.alert(message, title=TITLE)
     except (SegmentationError, WorkbookError) as exc:
         book.app.alert(str(exc), title=f"{TITLE}: please fix", mode="critical")
+    except Exception:  # never a traceback dialog: a message that says what to do
+        log = log_unexpected_error(tag)
+        book.app.alert(
+            "The add-in stopped on an error it did not expect. Anything it changed in "
+            "this workbook is not saved yet: close the workbook without saving to undo it, "
+            f"or keep it if it looks right. The details are in {log}; please send that file "
+            "with a note of what you clicked.",
+            title=f"{TITLE}: unexpected error",
+            mode="critical",
+        )
     finally:
         book.app.status_bar = None
+
+
+def log_unexpected_error(tag: str, folder: Path | None = None) -> Path:
+    """Append the current traceback to the error log in the user's add-in folder."""
+    folder = folder or Path.home() / f".{names.PROJECT_NAME}"
+    log = folder / names.ERROR_LOG
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.datetime.now().isoformat(timespec="seconds")
+        with open(log, "a", encoding="utf-8") as stream:
+            stream.write(f"--- {stamp}, button '{tag}'\n{traceback.format_exc()}\n")
+    except OSError:  # a read-only home: the message still names where it would be
+        pass
+    return log

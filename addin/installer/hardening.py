@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from addin.names import PROJECT_NAME
+
 SOURCE_NAME = "xlwings_custom_addin.bas"
-PROJECT_NAME = "segmentation"  # the add-in reads its user config from .segmentation
 
 
 def xlwings_module_text() -> str:

@@ -18,7 +18,6 @@ from pathlib import Path
 from addin import names
 from addin.errors import WorkbookError
 from addin.files.safety import atomic_write
-from addin.installer.hardening import PROJECT_NAME
 
 ADDIN_NAME = "Segmentation.xlam"
 # VBA modules the install imports into the add-in, after removing the add-in's own
@@ -46,7 +45,9 @@ def places(system: str, home: Path, startup_folder: Path | None = None) -> Place
     """The config file the add-in's VBA reads (``GetConfigFilePath``) and the startup
     folder Excel opens add-ins from."""
     if system == "Windows":
-        return Places(home / f".{PROJECT_NAME}" / f"{PROJECT_NAME}.conf", startup_folder)
+        return Places(
+            home / f".{names.PROJECT_NAME}" / f"{names.PROJECT_NAME}.conf", startup_folder
+        )
     if system == "Darwin":
         # Excel is sandboxed on macOS: the VBA's $HOME is the container's.
         container = home / "Library" / "Containers" / "com.microsoft.Excel" / "Data"
@@ -54,7 +55,7 @@ def places(system: str, home: Path, startup_folder: Path | None = None) -> Place
             home / "Library" / "Group Containers" / "UBF8T346G9.Office" / "User Content.localized"
             / "Startup.localized" / "Excel"
         )  # fmt: skip
-        return Places(container / f"{PROJECT_NAME}.conf", startup_folder or startup)
+        return Places(container / f"{names.PROJECT_NAME}.conf", startup_folder or startup)
     raise WorkbookError(
         f"The add-in needs Microsoft Excel, which does not run on {system}. Run this on "
         "Windows or macOS; here, `segment run` does the same work on files."

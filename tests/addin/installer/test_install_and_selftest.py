@@ -25,7 +25,7 @@ def _grid(frame: pd.DataFrame) -> list[list[object]]:
 
 def test_config_goes_where_the_hardened_vba_reads_it(tmp_path: Path) -> None:
     vba = hardened_module()
-    assert f'Public Const PROJECT_NAME As String = "{install.PROJECT_NAME}"' in vba
+    assert f'Public Const PROJECT_NAME As String = "{names.PROJECT_NAME}"' in vba
     # GetConfigFilePath on Windows: %USERPROFILE%\.<project>\<project>.conf
     assert 'Environ("USERPROFILE") & "\\." & PROJECT_NAME & "\\" & PROJECT_NAME & ".conf"' in vba
     windows = install.places("Windows", tmp_path, tmp_path / "XLSTART")

@@ -226,3 +226,25 @@ def test_hardened_xlwings_module_ignores_workbook_supplied_configuration(tmp_pat
         .read_text(encoding="utf-8")
         .startswith('Attribute VB_Name = "xlwings"')
     )
+
+
+def test_an_unexpected_error_shows_a_message_box_and_logs_the_traceback(
+    customers_book, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path))
+
+    def broken(book):
+        raise KeyError("internal state")
+
+    monkeypatch.setitem(ACTIONS, "summary", broken)
+    book = Book.from_xlsx(customers_book)
+    run("summary", book)  # must not raise: xlwings would show a traceback dialog
+    message, title, mode = book.app.alerts[-1]
+    log = tmp_path / f".{names.PROJECT_NAME}" / names.ERROR_LOG
+    assert mode == "critical" and "unexpected" in title
+    assert str(log) in message and "close the workbook without saving" in message
+    assert "Traceback" not in message and "KeyError" not in message
+    logged = log.read_text(encoding="utf-8")
+    assert "button 'summary'" in logged and "KeyError: 'internal state'" in logged
+    assert book.app.status_bar is None
