@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from addin import udfs
+from addin import names, udfs
 from addin.errors import WorkbookError
 from addin.installer import install
 from addin.installer.hardening import hardened_module
