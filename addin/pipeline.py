@@ -19,7 +19,7 @@ from addin.sheets import layout as sheets
 from addin.sheets.model_sheet import model_layout, read_model, read_record
 from addin.sheets.settings import read_segment_map, read_settings
 from addin.workbook import TableRef, Workbook
-from segmentation import CustomerData, SegmentationModel, segment_customers
+from segmentation import CustomerData, SegmentationModel, defaults, segment_customers
 from segmentation import names as columns
 from segmentation.api import SegmentationResult, read_for_run
 
@@ -55,21 +55,22 @@ class RunOptions:
             return value if value is not None else settings.get(key, default)
 
         features = settings.get("features")
-        k_range = (int(settings.get("k_min", 3)), int(settings.get("k_max", 6)))
+        low, high = defaults.K_RANGE
+        k_range = (int(settings.get("k_min", low)), int(settings.get("k_max", high)))
         return replace(
             self,
-            method=pick(self.method, "method", "rfm"),
+            method=pick(self.method, "method", defaults.METHOD),
             n_clusters=self.n_clusters if self.n_clusters is not None else "auto",
             k_range=self.k_range or k_range,
-            n_bins=pick(self.n_bins, "n_bins", 5),
-            ties=pick(self.ties, "ties", "quantile"),
+            n_bins=pick(self.n_bins, "n_bins", defaults.N_BINS),
+            ties=pick(self.ties, "ties", defaults.TIES),
             as_of=pick(self.as_of, "as_of", None),
             features=self.features
             if self.features is not None
             else [f.strip() for f in str(features or "").split(",") if f.strip()] or None,
             segment_map=self.segment_map
             if self.segment_map is not None
-            else (segment_map or "default"),
+            else (segment_map or defaults.SEGMENT_MAP),
         )
 
 
@@ -159,8 +160,9 @@ def resolve_options(
         if model is None:
             raise WorkbookError(
                 f"Scoring with the saved model needs a '{names.MODEL_SHEET}' sheet, and this "
-                "workbook has none. Run RFM Segments first to fit and save a model, or copy "
-                "the sheet from the workbook that holds it."
+                "workbook has none. Copy the sheet from the workbook that holds it.",
+                fix="Or fit and save a model first, with {fit_model}.",
+                suggest={"fit_model": None},
             )
         resolved = replace(resolved, model=model)
     return resolved

@@ -6,22 +6,43 @@ formulas all call these functions.
 
 __version__ = "0.1.0"
 
-from segmentation.api import (
-    SegmentationResult,
-    cluster_segments,
-    rfm_segments,
-    rfm_table,
-    segment_customers,
-)
-from segmentation.clustering.estimator import ClusterSegmenter
-from segmentation.errors import SegmentationError, SegmentationWarning
-from segmentation.models import SegmentationModel
-from segmentation.profiles import segment_differences, segment_profile, size_balance
-from segmentation.reading.columns import ColumnMap, detect_columns
-from segmentation.reading.customers import CustomerData, read_customers
-from segmentation.reading.quality import MISSING_MARKERS, DataQualityReport
-from segmentation.rfm.scoring import RFMSegmenter
-from segmentation.rfm.segment_maps import PRESETS, SegmentMap, get_segment_map
+# Imported on first use, so `segment --help` and `from segmentation import defaults` stay
+# light (pandas and scikit-learn load only when something needs them).
+_PUBLIC = {
+    "SegmentationResult": "segmentation.api",
+    "cluster_segments": "segmentation.api",
+    "rfm_segments": "segmentation.api",
+    "rfm_table": "segmentation.api",
+    "segment_customers": "segmentation.api",
+    "ClusterSegmenter": "segmentation.clustering.estimator",
+    "SegmentationError": "segmentation.errors",
+    "SegmentationWarning": "segmentation.errors",
+    "SegmentationModel": "segmentation.models",
+    "segment_differences": "segmentation.profiles",
+    "segment_profile": "segmentation.profiles",
+    "size_balance": "segmentation.profiles",
+    "ColumnMap": "segmentation.reading.columns",
+    "detect_columns": "segmentation.reading.columns",
+    "CustomerData": "segmentation.reading.customers",
+    "read_customers": "segmentation.reading.customers",
+    "MISSING_MARKERS": "segmentation.reading.quality",
+    "DataQualityReport": "segmentation.reading.quality",
+    "RFMSegmenter": "segmentation.rfm.scoring",
+    "PRESETS": "segmentation.rfm.segment_maps",
+    "SegmentMap": "segmentation.rfm.segment_maps",
+    "get_segment_map": "segmentation.rfm.segment_maps",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _PUBLIC:
+        import importlib
+
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'segmentation' has no attribute {name!r}")
+
 
 __all__ = [
     "MISSING_MARKERS",

@@ -16,6 +16,7 @@ import pandas as pd
 
 from segmentation import names
 from segmentation.clustering.estimator import ClusterSegmenter
+from segmentation.defaults import K_RANGE, METHOD, METHODS, N_BINS, RANDOM_STATE, SEGMENT_MAP, TIES
 from segmentation.errors import SegmentationError
 from segmentation.models import SegmentationModel
 from segmentation.profiles import segment_differences, segment_profile
@@ -24,7 +25,6 @@ from segmentation.rfm.scoring import RFMSegmenter
 from segmentation.rfm.segment_maps import SegmentMap
 
 Method = Literal["rfm", "cluster", "both"]
-METHODS = ("rfm", "cluster", "both")
 Progress = Callable[[str, float], None]
 
 
@@ -49,10 +49,10 @@ def rfm_table(frame: pd.DataFrame, **read_options: object) -> pd.DataFrame:
 def rfm_segments(
     customers: pd.DataFrame,
     *,
-    n_bins: int | Mapping[str, int] = 5,
-    ties: str = "quantile",
+    n_bins: int | Mapping[str, int] = N_BINS,
+    ties: str = TIES,
     breaks: Mapping[str, list[float]] | None = None,
-    segment_map: str | pd.DataFrame | SegmentMap | None = "default",
+    segment_map: str | pd.DataFrame | SegmentMap | None = SEGMENT_MAP,
 ) -> pd.DataFrame:
     """The customer table with ``R``, ``F``, ``M``, ``RFM Score`` and ``RFM Segment`` added."""
     model = RFMSegmenter(n_bins, ties=ties, breaks=breaks, segment_map=segment_map)
@@ -63,10 +63,10 @@ def cluster_segments(
     customers: pd.DataFrame,
     *,
     n_clusters: int | str = "auto",
-    k_range: tuple[int, int] = (3, 6),
+    k_range: tuple[int, int] = K_RANGE,
     features: Sequence[str] | None = None,
     categorical: Sequence[str] | None = None,
-    random_state: int = 0,
+    random_state: int = RANDOM_STATE,
 ) -> pd.DataFrame:
     """The customer table with ``Cluster`` (1 = most valuable) and ``Cluster Name`` added."""
     model = ClusterSegmenter(
@@ -148,20 +148,20 @@ def read_for_run(
 def segment_customers(
     frame: pd.DataFrame | CustomerData,
     *,
-    method: Method = "rfm",
+    method: Method = METHOD,
     model: SegmentationModel | None = None,
     columns: Mapping[str, str] | None = None,
     kind: str | None = None,
     as_of: object = None,
-    n_bins: int | Mapping[str, int] = 5,
-    ties: str = "quantile",
+    n_bins: int | Mapping[str, int] = N_BINS,
+    ties: str = TIES,
     breaks: Mapping[str, list[float]] | None = None,
-    segment_map: str | pd.DataFrame | SegmentMap | None = "default",
+    segment_map: str | pd.DataFrame | SegmentMap | None = SEGMENT_MAP,
     n_clusters: int | str = "auto",
-    k_range: tuple[int, int] = (3, 6),
+    k_range: tuple[int, int] = K_RANGE,
     features: Sequence[str] | None = None,
     categorical: Sequence[str] | None = None,
-    random_state: int = 0,
+    random_state: int = RANDOM_STATE,
     first_row: int = 2,
     date_format: str | None = None,
     drop_duplicates: bool = True,
@@ -178,8 +178,8 @@ def segment_customers(
     """
     report_progress = progress or _noop
     if model is None and method not in METHODS:
-        raise SegmentationError(
-            f"The 'method' parameter must be one of {METHODS}. Got {method!r} instead."
+        raise SegmentationError.bad_parameter(
+            "segment_customers", "method", method, f"one of {', '.join(METHODS)}"
         )
     if model is not None:
         method = "both" if model.rfm and model.clusters else "rfm" if model.rfm else "cluster"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
+
+
+def python_setting(parameter: str, value: object) -> str:
+    """How a Python caller sets a parameter: ``n_bins=4``."""
+    return f"{parameter}={value!r}"
 
 
 class SegmentationError(ValueError):
@@ -12,7 +17,49 @@ class SegmentationError(ValueError):
 
     The message names the column (and, for bad cells, the first few row
     numbers as the user sees them in the spreadsheet) and says how to fix it.
+    Besides the text, worded for Python callers, it carries the facts that each front
+    end words in its own terms (command-line flags, Settings cells, function
+    arguments):
+
+    - ``parameter``, ``value``, ``allowed``: a setting with a value it cannot take, and
+      the values it can take in plain words ("a whole number from 3 to 10");
+    - ``what`` and ``fix``: the problem, and a fix sentence whose ``{parameter}``
+      placeholders stand for settings, filled from ``suggest`` (parameter -> value).
     """
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        fix: str = "",
+        suggest: dict[str, object] | None = None,
+        parameter: str | None = None,
+        value: object = None,
+        allowed: str | None = None,
+    ) -> None:
+        self.what, self.fix, self.suggest = what, fix, dict(suggest or {})
+        self.parameter, self.value, self.allowed = parameter, value, allowed
+        super().__init__(self.worded(type(self).default_setting))
+
+    # How str(error) names settings; a front end's own errors may name them otherwise.
+    default_setting = staticmethod(python_setting)
+
+    def worded(self, setting: Callable[[str, object], str]) -> str:
+        """The message with every setting written as ``setting(parameter, value)`` does."""
+        fix = self.fix.format(**{k: setting(k, v) for k, v in self.suggest.items()})
+        return f"{self.what} {fix}".strip()
+
+    @classmethod
+    def bad_parameter(
+        cls, owner: str, parameter: str, value: object, allowed: str
+    ) -> SegmentationError:
+        """A parameter with a value it cannot take, in scikit-learn's words for Python."""
+        return cls(
+            f"The '{parameter}' parameter of {owner} must be {allowed}. Got {value!r} instead.",
+            parameter=parameter,
+            value=value,
+            allowed=allowed,
+        )
 
 
 class SegmentationWarning(UserWarning):

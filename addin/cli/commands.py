@@ -22,6 +22,7 @@ from addin.files.safety import (
     check_writable,
 )
 from addin.installer.install import install, places, status_lines, uninstall
+from addin.messages import for_command_line
 from segmentation import SegmentationError
 
 
@@ -92,7 +93,7 @@ def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     try:
         return COMMANDS[args.command](args)
     except SegmentationError as exc:
-        sys.stderr.write(f"segment {args.command}: {exc}\n")
+        sys.stderr.write(f"segment {args.command}: {for_command_line(exc)}\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("segment: interrupted; nothing was written.\n")

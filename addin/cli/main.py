@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from segmentation import defaults
+
 DESCRIPTION = """\
 Segment customers: RFM scores, named segments (Champions, At Risk, ...) and
 behavioural clusters, from a customer table or a transaction log in an Excel
@@ -72,24 +74,27 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
 def _add_method_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--method",
-        choices=("rfm", "cluster", "both"),
+        choices=defaults.METHODS,
         help="rfm: scores and named segments; cluster: behavioural clusters; both (default: "
         "the workbook's Segmentation Settings sheet, else rfm)",
     )
     parser.add_argument(
         "--segments",
         metavar="K|auto",
-        help="number of behavioural clusters, or auto to choose 3-6 (default: auto)",
+        help=f"number of behavioural clusters ({defaults.MIN_CLUSTERS} to "
+        f"{defaults.MAX_CLUSTERS}), or auto to choose {defaults.K_RANGE[0]}-"
+        f"{defaults.K_RANGE[1]} (default: auto)",
     )
     parser.add_argument(
         "--bins",
         type=int,
         metavar="N",
-        help="scores per R, F and M dimension, 3 to 10 (default: 5)",
+        help=f"scores per R, F and M dimension, {defaults.MIN_BINS} to {defaults.MAX_BINS} "
+        f"(default: {defaults.N_BINS})",
     )
     parser.add_argument(
         "--ties",
-        choices=("quantile", "rank"),
+        choices=defaults.TIE_RULES,
         help="quantile: tied values share a score, as the R rfm package does; rank: "
         "equal-sized score groups (default: quantile)",
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 from addin import names
 from addin.errors import WorkbookError
 from addin.excel.adapter import ExcelWorkbook
+from addin.messages import for_excel
 from addin.pipeline import RunOptions, check_input, check_summary, prepare_input, run_pipeline
 from segmentation import SegmentationError
 
@@ -133,7 +134,7 @@ def run(tag: str, book=None) -> None:
         if message:
             book.app.alert(message, title=TITLE)
     except (SegmentationError, WorkbookError) as exc:
-        book.app.alert(str(exc), title=f"{TITLE}: please fix", mode="critical")
+        book.app.alert(for_excel(exc), title=f"{TITLE}: please fix", mode="critical")
     except Exception:  # never a traceback dialog: a message that says what to do
         log = log_unexpected_error(tag)
         book.app.alert(

@@ -15,7 +15,10 @@ import warnings
 import xlwings as xw
 
 from addin import names as sheets
+from addin.messages import for_function
 from segmentation import names
+from segmentation.defaults import MAX_BINS, MAX_CLUSTERS, MIN_BINS, MIN_CLUSTERS, N_BINS, TIES
+from segmentation.errors import SegmentationError
 
 CATEGORY = "Segmentation"
 ERROR_PREFIX = "#SEGMENT!"
@@ -24,8 +27,23 @@ Grid = list[list[object]]
 
 
 def _message(exc: Exception) -> Grid:
-    text = str(exc).split(". ")[0].rstrip(".")
-    return [[f"{ERROR_PREFIX} {text}"]]
+    """The whole message, fix included, with settings named as this function's arguments."""
+    return [[f"{ERROR_PREFIX} {for_function(exc)}"]]
+
+
+def _whole_number(value: object, parameter: str, default: object, low: int, high: int) -> object:
+    """A cell's number as an int (Excel passes 4 as 4.0); a clear error for text."""
+    if value in (None, ""):
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (number == int(number) if number == number else False):
+        raise SegmentationError.bad_parameter(
+            "the function", parameter, value, f"a whole number from {low} to {high}"
+        )
+    return int(number)
 
 
 def _has_header(rows: Grid) -> bool:
@@ -121,20 +139,18 @@ def _plain(value: object) -> object:
 
 
 def _bins(bins: object) -> int:
-    return int(bins) if bins not in (None, "") else 5
+    return _whole_number(bins, "n_bins", N_BINS, MIN_BINS, MAX_BINS)
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("table", ndim=2, err_to_str=True)
 @xw.ret(expand="table")
-def SEGMENT_RFM(table, as_of=None, bins=5, ties="quantile"):
+def SEGMENT_RFM(table, as_of=None, bins=N_BINS, ties=TIES):
     """RFM segment name (Champions, At Risk, ...) for each row of a customer table or a
     transaction log. Header row optional. as_of: analysis date (default: day after the
     last purchase); bins: 3 to 10 (default 5); ties: "quantile" or "rank"."""
     try:
-        frame, header, result = _segment(
-            table, as_of=as_of, n_bins=_bins(bins), ties=ties or "quantile"
-        )
+        frame, header, result = _segment(table, as_of=as_of, n_bins=_bins(bins), ties=ties or TIES)
         return _grid(_per_row(frame, result, [names.RFM_SEGMENT]), header, [names.RFM_SEGMENT])
     except ValueError as exc:
         return _message(exc)
@@ -143,14 +159,12 @@ def SEGMENT_RFM(table, as_of=None, bins=5, ties="quantile"):
 @xw.func(category=CATEGORY)
 @xw.arg("table", ndim=2, err_to_str=True)
 @xw.ret(expand="table")
-def RFM_SCORE(table, as_of=None, bins=5, ties="quantile"):
+def RFM_SCORE(table, as_of=None, bins=N_BINS, ties=TIES):
     """R, F and M scores and the combined RFM score for each row of a customer table or
     a transaction log. Header row optional."""
     columns = [names.R_SCORE, names.F_SCORE, names.M_SCORE, names.RFM_SCORE]
     try:
-        frame, header, result = _segment(
-            table, as_of=as_of, n_bins=_bins(bins), ties=ties or "quantile"
-        )
+        frame, header, result = _segment(table, as_of=as_of, n_bins=_bins(bins), ties=ties or TIES)
         return _grid(_per_row(frame, result, columns), header, columns)
     except ValueError as exc:
         return _message(exc)
@@ -186,7 +200,9 @@ def SEGMENT_CLUSTER(table, k="auto", columns=None):
     if len(features) == 1 and "," in features[0]:
         features = [f.strip() for f in features[0].split(",") if f.strip()]
     try:
-        clusters = int(k) if k not in (None, "", "auto") else "auto"
+        auto = k in (None, "") or str(k).strip().lower() == "auto"
+        clusters = "auto" if auto else _whole_number(k, "n_clusters", "auto", MIN_CLUSTERS,
+                                                     MAX_CLUSTERS)  # fmt: skip
         frame, header, result = _segment(
             table, method="cluster", n_clusters=clusters, features=features or None
         )

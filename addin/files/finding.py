@@ -105,6 +105,8 @@ def find_input(
     raise WorkbookError(
         "No customer table or transaction log found: no sheet has headers such as "
         "'Customer ID', 'Order Date' and 'Amount' (a transaction log) or 'Customer ID', "
-        "'Recency', 'Frequency' and 'Monetary' (a customer table) in its first row. Name the "
-        "sheet with --sheet or the Excel Table with --table, or rename the headers."
+        "'Recency', 'Frequency' and 'Monetary' (a customer table) in its first row. Rename "
+        "the headers.",
+        fix="Or choose the table with {table}.",
+        suggest={"table": None},
     )

@@ -79,18 +79,23 @@ def check_writable(path: Path) -> None:
         if lock.exists():
             raise WorkbookError(
                 f"'{path.name}' is open in a spreadsheet program (its lock file '{lock.name}' "
-                "is present). Close it there, then run again; or write to another file with -o."
+                "is present). Close it there, then run again.",
+                fix="Or write to another file with {output}.",
+                suggest={"output": None},
             )
     # The mode bit is what Windows' read-only attribute maps to; os.access covers the rest.
     if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & stat.S_IWRITE):
         raise WorkbookError(
-            f"'{path.name}' is read-only. Clear the read-only setting, or write to another "
-            "file with -o."
+            f"'{path.name}' is read-only. Clear the read-only setting.",
+            fix="Or write to another file with {output}.",
+            suggest={"output": None},
         )
     folder = path.parent
     if not os.access(folder, os.W_OK):
         raise WorkbookError(
-            f"Cannot write in the folder '{folder}'. Choose another output with -o."
+            f"Cannot write in the folder '{folder}'.",
+            fix="Choose another output with {output}.",
+            suggest={"output": None},
         )
 
 

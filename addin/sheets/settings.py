@@ -14,6 +14,7 @@ import pandas as pd
 
 from addin import names
 from addin.errors import WorkbookError
+from segmentation import defaults
 from segmentation.rfm.presets import MAP_COLUMNS
 from segmentation.rfm.segment_maps import SegmentMap
 
@@ -35,23 +36,26 @@ class Setting:
     kind: str = "choice"  # choice | int | date | text | yesno
 
 
+_CLUSTERS = f"{defaults.MIN_CLUSTERS} to {defaults.MAX_CLUSTERS}"
+
 SETTINGS = (
-    Setting("method", "Method", "seg_Method", "rfm",
+    Setting("method", "Method", "seg_Method", defaults.METHOD,
             "rfm: RFM scores and named segments; cluster: behavioural clusters; both.",
-            choices=("rfm", "cluster", "both")),
-    Setting("n_bins", "Score bins", "seg_Bins", 5,
-            "Scores per R, F and M dimension (3 to 10).", low=3, high=10, kind="int"),
-    Setting("ties", "Tie rule", "seg_Ties", "quantile",
+            choices=defaults.METHODS),
+    Setting("n_bins", "Score bins", "seg_Bins", defaults.N_BINS,
+            f"Scores per R, F and M dimension ({defaults.MIN_BINS} to {defaults.MAX_BINS}).",
+            low=defaults.MIN_BINS, high=defaults.MAX_BINS, kind="int"),
+    Setting("ties", "Tie rule", "seg_Ties", defaults.TIES,
             "quantile: tied values share a score (as R's rfm package); rank: equal-sized groups.",
-            choices=("quantile", "rank")),
+            choices=defaults.TIE_RULES),
     Setting("as_of", "Analysis date", "seg_AsOf", None,
             "Leave blank for the day after the last purchase.", kind="date"),
-    Setting("k_min", "Fewest clusters", "seg_KMin", 3,
-            "Smallest number of behavioural clusters tried (2 to 10).", low=2, high=10,
-            kind="int"),
-    Setting("k_max", "Most clusters", "seg_KMax", 6,
-            "Largest number of behavioural clusters tried (2 to 10).", low=2, high=10,
-            kind="int"),
+    Setting("k_min", "Fewest clusters", "seg_KMin", defaults.K_RANGE[0],
+            f"Smallest number of behavioural clusters tried ({_CLUSTERS}).",
+            low=defaults.MIN_CLUSTERS, high=defaults.MAX_CLUSTERS, kind="int"),
+    Setting("k_max", "Most clusters", "seg_KMax", defaults.K_RANGE[1],
+            f"Largest number of behavioural clusters tried ({_CLUSTERS}).",
+            low=defaults.MIN_CLUSTERS, high=defaults.MAX_CLUSTERS, kind="int"),
     Setting("features", "Cluster on columns", "seg_Features", "",
             "Extra columns to cluster on, comma-separated (text columns become categories).",
             kind="text"),

@@ -38,6 +38,7 @@ from segmentation.clustering.naming import (
     describe_cluster,
     make_unique_names,
 )
+from segmentation.defaults import K_RANGE, MAX_CLUSTERS, MIN_CLUSTERS, RANDOM_STATE
 from segmentation.errors import SegmentationError, SegmentationWarning
 from segmentation.reading.aggregate import exact_sums
 from segmentation.rfm.scoring import require_columns
@@ -108,13 +109,13 @@ class ClusterSegmenter(BaseEstimator):
         self,
         n_clusters: int | str = "auto",
         *,
-        k_range: tuple[int, int] = (3, 6),
+        k_range: tuple[int, int] = K_RANGE,
         features: Sequence[str] | None = None,
         categorical: Sequence[str] | None = None,
         use_rfm: bool = True,
         sample_size: int = 20_000,
         silhouette_size: int = 2_500,
-        random_state: int = 0,
+        random_state: int = RANDOM_STATE,
     ) -> None:
         self.n_clusters = n_clusters
         self.k_range = k_range
@@ -136,18 +137,23 @@ class ClusterSegmenter(BaseEstimator):
                 not isinstance(k_range, Sequence)
                 or len(k_range) != 2
                 or not all(is_int(k) for k in k_range)
-                or not 2 <= k_range[0] <= k_range[1] <= 20
+                or not MIN_CLUSTERS <= k_range[0] <= k_range[1] <= MAX_CLUSTERS
             ):
-                raise SegmentationError(
-                    "The 'k_range' parameter of ClusterSegmenter must be two ints (low, high) "
-                    f"with 2 <= low <= high <= 20. Got {k_range!r} instead."
+                raise SegmentationError.bad_parameter(
+                    "ClusterSegmenter",
+                    "k_range",
+                    k_range,
+                    f"two whole numbers, fewest and most clusters, from {MIN_CLUSTERS} to "
+                    f"{MAX_CLUSTERS} (fewest first)",
                 )
             return list(range(k_range[0], k_range[1] + 1))
-        if is_int(self.n_clusters) and 2 <= self.n_clusters <= 20:
+        if is_int(self.n_clusters) and MIN_CLUSTERS <= self.n_clusters <= MAX_CLUSTERS:
             return [int(self.n_clusters)]
-        raise SegmentationError(
-            "The 'n_clusters' parameter of ClusterSegmenter must be an int in the range "
-            f"[2, 20] or 'auto'. Got {self.n_clusters!r} instead."
+        raise SegmentationError.bad_parameter(
+            "ClusterSegmenter",
+            "n_clusters",
+            self.n_clusters,
+            f"a whole number from {MIN_CLUSTERS} to {MAX_CLUSTERS}, or auto",
         )
 
     def _check_sizes(self) -> None:

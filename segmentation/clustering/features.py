@@ -40,7 +40,9 @@ def _numeric(values: pd.Series, column: str) -> pd.Series:
     if bad.any():
         raise SegmentationError(
             f"Column '{column}' was chosen as a numeric clustering feature but has text "
-            f"such as {values[bad].iloc[0]!r}. Clean it, or list it in 'categorical'."
+            f"such as {values[bad].iloc[0]!r}. Clean those cells.",
+            fix="Or cluster on it as categories: {categorical}.",
+            suggest={"categorical": [column]},
         )
     return numbers_.astype("float64")
 

@@ -132,8 +132,9 @@ def _missing_error(kind: TableKind, missing: list[str], headers: list[str]) -> S
     what = "transaction log" if kind == "transactions" else "customer table"
     return SegmentationError(
         f"Missing column{'s' if len(missing) > 1 else ''} for a {what}: {'; '.join(parts)}. "
-        f"The table's headers are: {_quote_all(headers)}. Rename the headers, or name the "
-        f"columns explicitly, e.g. columns={{'{missing[0]}': 'Your Header'}}."
+        f"The table's headers are: {_quote_all(headers)}. Rename a header to one like those.",
+        fix="Or name the column explicitly: {columns}.",
+        suggest={"columns": {missing[0]: "Your Header"}},
     )
 
 

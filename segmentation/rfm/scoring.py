@@ -31,11 +31,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from segmentation import names
+from segmentation.defaults import MAX_BINS, MIN_BINS, N_BINS, TIE_RULES, TIES
 from segmentation.errors import SegmentationError, SegmentationWarning
 from segmentation.rfm.segment_maps import SegmentMap, get_segment_map, warn_uncovered
 
-TIE_RULES = ("quantile", "rank")
-MIN_BINS, MAX_BINS = 3, 10
 _HIGHER_IS_BETTER = {"recency": False, "frequency": True, "monetary": True}
 
 
@@ -159,9 +158,9 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_bins: int | Mapping[str, int] = 5,
+        n_bins: int | Mapping[str, int] = N_BINS,
         *,
-        ties: str = "quantile",
+        ties: str = TIES,
         breaks: Mapping[str, list[float]] | None = None,
         segment_map: str | pd.DataFrame | SegmentMap | None = "default",
     ) -> None:
@@ -182,18 +181,19 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
         if isinstance(spec, Mapping):
             unknown = set(spec) - set(names.DIMENSIONS)
             if unknown or not all(valid(v) for v in spec.values()):
-                raise SegmentationError(
-                    "The 'n_bins' parameter of RFMSegmenter must be an int in the range "
-                    f"[{MIN_BINS}, {MAX_BINS}] or a dict of such ints keyed by "
-                    f"{', '.join(names.DIMENSIONS)}. Got {dict(spec)!r} instead."
+                raise SegmentationError.bad_parameter(
+                    "RFMSegmenter",
+                    "n_bins",
+                    dict(spec),
+                    f"a whole number from {MIN_BINS} to {MAX_BINS}, or a dict of such "
+                    f"numbers keyed by {', '.join(names.DIMENSIONS)}",
                 )
-            bins = {d: int(spec.get(d, 5)) for d in names.DIMENSIONS}
+            bins = {d: int(spec.get(d, N_BINS)) for d in names.DIMENSIONS}
         elif valid(spec):
             bins = dict.fromkeys(names.DIMENSIONS, int(spec))
         else:
-            raise SegmentationError(
-                "The 'n_bins' parameter of RFMSegmenter must be an int in the range "
-                f"[{MIN_BINS}, {MAX_BINS}]. Got {spec!r} instead."
+            raise SegmentationError.bad_parameter(
+                "RFMSegmenter", "n_bins", spec, f"a whole number from {MIN_BINS} to {MAX_BINS}"
             )
         for dimension, points in self._validated_breaks().items():
             bins[dimension] = len(points) + 1
@@ -230,9 +230,8 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: object = None) -> RFMSegmenter:
         """Learn the break points of each dimension from a customer table."""
         if self.ties not in TIE_RULES:
-            raise SegmentationError(
-                f"The 'ties' parameter of RFMSegmenter must be one of {TIE_RULES}. "
-                f"Got {self.ties!r} instead."
+            raise SegmentationError.bad_parameter(
+                "RFMSegmenter", "ties", self.ties, f"one of {', '.join(TIE_RULES)}"
             )
         bins = self._validated_bins()
         custom = self._validated_breaks()
@@ -245,11 +244,14 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
             )
         top = max(bins.values())
         if n < top:
+            if n < MIN_BINS:
+                raise SegmentationError(
+                    f"Too few customers ({n}) to score: at least {MIN_BINS} are needed."
+                )
             raise SegmentationError(
-                f"Too few customers ({n}) for {top} score bins: each score needs customers. "
-                f"Use n_bins={max(MIN_BINS, min(n, top))} or fewer, or add customers."
-                if n >= MIN_BINS
-                else f"Too few customers ({n}) to score: at least {MIN_BINS} are needed."
+                f"Too few customers ({n}) for {top} score bins: each score needs customers.",
+                fix="Use {n_bins} or fewer, or add customers.",
+                suggest={"n_bins": max(MIN_BINS, min(n, top))},
             )
         keys = tie_keys(customer_ids(table)) if self.ties == "rank" else None
         self.n_bins_ = bins

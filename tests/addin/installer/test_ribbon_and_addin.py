@@ -143,7 +143,7 @@ def test_buttons_report_problems_in_a_message_box(customers_book):
     book = Book.from_xlsx(customers_book)
     run("apply", book)  # no saved model yet
     message, title, mode = book.app.alerts[-1]
-    assert mode == "critical" and "Run RFM Segments first" in message
+    assert mode == "critical" and "with RFM Segments (or Cluster Segments)" in message
     run("rfm", book)
     run("apply", book)
     assert book.app.alerts[-1][2] is None

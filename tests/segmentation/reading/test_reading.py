@@ -60,8 +60,8 @@ def test_missing_columns_listed_in_one_message():
         "'Customer ID', 'Customer', 'Customer No', 'Customer Number'); 'date' (a header "
         "such as 'Order Date', 'Invoice Date', 'Transaction Date', 'Purchase Date'); "
         "'amount' (a header such as 'Amount', 'Revenue', 'Sales', 'Salesamount'). The "
-        "table's headers are: 'Name', 'When'. Rename the headers, or name the columns "
-        "explicitly, e.g. columns={'customer_id': 'Your Header'}."
+        "table's headers are: 'Name', 'When'. Rename a header to one like those. Or name "
+        "the column explicitly: columns={'customer_id': 'Your Header'}."
     )
 
 

@@ -195,7 +195,10 @@ def test_unknown_preset():
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"n_bins": 11}, r"'n_bins' parameter of RFMSegmenter .*\[3, 10\]\. Got 11 instead"),
+        (
+            {"n_bins": 11},
+            r"'n_bins' parameter of RFMSegmenter must be a whole number from 3 to 10\. Got 11 instead",
+        ),
         ({"n_bins": 2}, "Got 2 instead"),
         ({"n_bins": True}, "Got True instead"),
         ({"n_bins": {"recency": 5, "loyalty": 3}}, "keyed by recency, frequency, monetary"),

@@ -1,0 +1,103 @@
+"""Engine errors in the words of each front end.
+
+The engine's errors carry facts (:class:`segmentation.errors.SegmentationError`): the
+setting with a bad value and what it allows, or a fix whose settings are placeholders.
+Here each front end names those settings its own way: flags on the command line, cells
+of the Settings sheet and buttons in Excel, arguments of a worksheet function. A fix
+that a front end has no way to do is left out rather than worded in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from addin import names
+from segmentation.errors import SegmentationError
+
+Vocabulary = Mapping[str, tuple[str, Callable[[object], str | None]]]
+
+
+def _columns_flags(mapping: object) -> str:
+    return " ".join(f"--column {role}='{header}'" for role, header in dict(mapping).items())
+
+
+def _listed(values: object) -> str:
+    return ",".join(str(v) for v in values) if isinstance(values, list | tuple) else str(values)
+
+
+def _settings_cell(label: str) -> str:
+    return f"'{label}' on the {names.SETTINGS_SHEET} sheet"
+
+
+# parameter -> (what the user calls it, how to set it to a value; None: no way here)
+COMMAND_LINE: Vocabulary = {
+    "n_bins": ("--bins", lambda v: f"--bins {v}"),
+    "ties": ("--ties", lambda v: f"--ties {v}"),
+    "method": ("--method", lambda v: f"--method {v}"),
+    "n_clusters": ("--segments", lambda v: f"--segments {v}"),
+    "k_range": ("--segments", lambda v: "--segments auto"),
+    "as_of": ("--as-of", lambda v: f"--as-of {v}"),
+    "features": ("--features", lambda v: f"--features {_listed(v)}"),
+    "categorical": ("--features", lambda v: None),
+    "columns": ("--column", _columns_flags),
+    "table": ("--table", lambda v: "--sheet NAME or --table NAME"),
+    "output": ("-o", lambda v: "-o OTHER.xlsx"),
+    "fit_model": ("--model", lambda v: "a run without --model, which fits and saves one"),
+}
+
+EXCEL: Vocabulary = {
+    "n_bins": (_settings_cell("Score bins"), lambda v: f"{_settings_cell('Score bins')} at {v}"),
+    "ties": (_settings_cell("Tie rule"), lambda v: f"{_settings_cell('Tie rule')} at {v}"),
+    "method": (_settings_cell("Method"), lambda v: f"{_settings_cell('Method')} at {v}"),
+    "n_clusters": ("the number of clusters", lambda v: None),
+    "k_range": (
+        "'Fewest clusters' and 'Most clusters' on the Segmentation Settings sheet",
+        lambda v: None,
+    ),
+    "as_of": (_settings_cell("Analysis date"), lambda v: f"{_settings_cell('Analysis date')} {v}"),
+    "features": (_settings_cell("Cluster on columns"), lambda v: None),
+    "categorical": (_settings_cell("Cluster on columns"), lambda v: None),
+    "columns": ("the column headers", lambda v: None),
+    "table": ("the table", lambda v: "a click in the table before you press the button"),
+    "output": ("the output file", lambda v: None),
+    "fit_model": ("RFM Segments", lambda v: "RFM Segments (or Cluster Segments)"),
+}
+
+FUNCTIONS: Vocabulary = {
+    "n_bins": ("bins", lambda v: f"bins {v}"),
+    "ties": ("ties", lambda v: f'ties "{v}"'),
+    "n_clusters": ("k", lambda v: f"k {v}"),
+    "as_of": ("as_of", lambda v: f"as_of {v}"),
+    "features": ("columns", lambda v: f'columns "{_listed(v)}"'),
+    "table": ("table", lambda v: "the whole table's range, header row included"),
+}
+
+
+def worded(exc: BaseException, vocabulary: Vocabulary) -> str:
+    """The error's message with every setting named as ``vocabulary`` names it."""
+    if not isinstance(exc, SegmentationError):
+        return str(exc)
+    if exc.allowed is not None and exc.parameter in vocabulary:
+        label = vocabulary[exc.parameter][0]
+        return f"{label} must be {exc.allowed}; it is {exc.value!r}."
+    if not exc.fix:
+        return exc.what
+    settings = {}
+    for parameter, value in exc.suggest.items():
+        how = vocabulary.get(parameter, ("", lambda v: None))[1](value)
+        if how is None:  # this front end has no way to do that fix
+            return exc.what
+        settings[parameter] = how
+    return f"{exc.what} {exc.fix.format(**settings)}"
+
+
+def for_command_line(exc: BaseException) -> str:
+    return worded(exc, COMMAND_LINE)
+
+
+def for_excel(exc: BaseException) -> str:
+    return worded(exc, EXCEL)
+
+
+def for_function(exc: BaseException) -> str:
+    return worded(exc, FUNCTIONS)

@@ -1,0 +1,20 @@
+"""Defaults, limits and choices of the engine, defined once.
+
+The command line, the Settings sheet, the worksheet functions and their help texts all
+take these from here, so a limit cannot drift between front ends.
+"""
+
+METHODS = ("rfm", "cluster", "both")
+METHOD = "rfm"
+
+N_BINS = 5
+MIN_BINS, MAX_BINS = 3, 10
+TIE_RULES = ("quantile", "rank")
+TIES = "quantile"
+
+# Segments should be few and actionable: k is tried in 3..6 unless asked otherwise.
+K_RANGE = (3, 6)
+MIN_CLUSTERS, MAX_CLUSTERS = 2, 10
+
+SEGMENT_MAP = "default"
+RANDOM_STATE = 0
