@@ -197,7 +197,8 @@ def test_unknown_preset():
     [
         (
             {"n_bins": 11},
-            r"'n_bins' parameter of RFMSegmenter must be a whole number from 3 to 10\. Got 11 instead",
+            r"'n_bins' parameter of RFMSegmenter must be a whole number from 3 "
+            r"to 10\. Got 11 instead",
         ),
         ({"n_bins": 2}, "Got 2 instead"),
         ({"n_bins": True}, "Got True instead"),
