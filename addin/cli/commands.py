@@ -89,7 +89,7 @@ COMMANDS = {
 }
 
 
-def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def run_command(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except SegmentationError as exc:

@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from addin.cli.commands import run_command
 
-    return run_command(args, parser)
+    return run_command(args)
 
 
 if __name__ == "__main__":

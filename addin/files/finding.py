@@ -11,10 +11,6 @@ from segmentation import SegmentationError, detect_columns
 from segmentation.reading.columns import normalise_header
 
 
-def _norm(text: str) -> str:
-    return normalise_header(text)
-
-
 def _headers_match(book: Workbook, ref: TableRef) -> bool:
     try:
         frame = book.read_table(
@@ -84,7 +80,7 @@ def find_input(
     candidates = [t for t in tables if t.sheet not in ours]
     for preferred in names.INPUT_TABLE_NAMES:
         for ref in candidates:
-            if _norm(ref.name or "") == preferred or _norm(ref.sheet) == preferred:
+            if preferred in (normalise_header(ref.name or ""), normalise_header(ref.sheet)):
                 if _headers_match(book, ref):
                     return ref
     for ref in candidates:

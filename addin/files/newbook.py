@@ -20,7 +20,6 @@ from addin.sheets.layout import Block, Chart, SheetLayout, auto_widths
 from addin.workbook import TableRef
 
 FIXED_CREATED = dt.datetime(2026, 1, 1)
-CHART_TYPES = {"bar": "bar", "column": "column", "line": "line"}
 BULK_ROWS = 5_000  # Excel Tables longer than this are written by addin.files.bulk_sheet
 
 
@@ -170,7 +169,7 @@ class NewWorkbook:
             self._bulk.append((sheet_number, self._tables, block, styles))
 
     def _add_chart(self, sheet, layout: SheetLayout, block: Block, spec: Chart) -> None:
-        chart = self._book.add_chart({"type": CHART_TYPES[spec.kind]})
+        chart = self._book.add_chart({"type": spec.kind})  # XlsxWriter's names are ours
         category = block.column_index(spec.categories) - 1
         for name in spec.values:
             column = block.column_index(name) - 1

@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import re
 import zipfile
+from copy import copy
 from pathlib import Path
 
 import numpy as np
@@ -140,7 +141,10 @@ class FileWorkbook:
             header.value = str(name)
             if column > ref.last_column:
                 source = ws.cell(header_row, ref.last_column)
-                header._style = source._style
+                # The neighbouring header's look, through openpyxl's public style objects.
+                header.font, header.fill = copy(source.font), copy(source.fill)
+                header.border, header.alignment = copy(source.border), copy(source.alignment)
+                header.number_format = source.number_format
             values = frame[name].to_numpy(dtype=object)
             number_format = formats.get(name)
             for offset, value in enumerate(values, start=1):

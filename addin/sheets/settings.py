@@ -1,8 +1,10 @@
 """The `Segmentation Settings` sheet: one contract for the command line, ribbon and UDFs.
 
-The sheet is a two-column list (label in column A, value in column B; each value cell
-also has a defined name for people and formulas) followed by an editable segment map,
-the Excel Table ``SegmentMap``. Everything on it is data: values, never code or paths.
+The sheet is a two-column list (label in column A, value in column B) followed by an
+editable segment map, the Excel Table ``SegmentMap``. Settings are found by their label,
+wherever the row is. In the templates each value cell also has a defined name
+(``seg_Bins``, ...) for people and formulas; the sheet the Settings button adds has none.
+Everything on it is data: values, never code or paths.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ class DuckDBLog:
         return f"regexp_full_match({expr}, {_sql_string(pattern)})"
 
     def literal(self, text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
+        return _sql_string(text)
 
     def materialize(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
