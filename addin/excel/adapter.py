@@ -22,6 +22,7 @@ from addin.sheets.placement import block_bounds, check_free, column_targets
 from addin.workbook import TableRef
 
 CHART_TYPES = {"bar": "bar_clustered", "column": "column_clustered", "line": "line"}
+CATEGORY_AXIS, VALUE_AXIS = 1, 2  # Excel's xlCategory and xlValue
 POINTS_PER_CM = 28.35
 ROW_HEIGHT_POINTS = 15.0
 COLUMN_WIDTH_POINTS = 50.0
@@ -155,7 +156,10 @@ class ExcelWorkbook:
                 block.column_index(scale.last_column),
             )
             with contextlib.suppress(Exception):  # Excel's object model only
-                area.api.FormatConditions.AddColorScale(ColorScaleType=3)
+                rule = area.api.FormatConditions.AddColorScale(ColorScaleType=3)
+                colors = (scale.low_color, scale.mid_color, scale.high_color)
+                for position, color in enumerate(colors, start=1):
+                    rule.ColorScaleCriteria(position).FormatColor.Color = _bgr(color)
         for column, width in {**auto_widths(layout), **layout.column_widths}.items():
             self._range(sheet, 1, column, 1, column).column_width = width
         if layout.hidden:
@@ -197,9 +201,22 @@ class ExcelWorkbook:
         with contextlib.suppress(Exception):  # the object model differs on macOS
             chart.api[1].HasTitle = True
             chart.api[1].ChartTitle.Text = spec.title
+            for axis_type, title in ((CATEGORY_AXIS, spec.x_title), (VALUE_AXIS, spec.y_title)):
+                if title:
+                    axis = chart.api[1].Axes(axis_type)
+                    axis.HasTitle = True
+                    axis.AxisTitle.Text = title
+            if spec.percent:
+                chart.api[1].Axes(VALUE_AXIS).TickLabels.NumberFormat = "0%"
 
     def save(self, path=None) -> None:  # live workbooks are saved by their user
         return None
+
+
+def _bgr(hex_color: str) -> int:
+    """Excel's object model takes colours as 0xBBGGRR integers."""
+    red, green, blue = (int(hex_color[i : i + 2], 16) for i in (0, 2, 4))
+    return red + (green << 8) + (blue << 16)
 
 
 def _union(sheet, ranges):

@@ -89,8 +89,8 @@ class NewWorkbook:
                     block.column_index(scale.first_column) - 1,
                     block.last_row - 1,
                     block.column_index(scale.last_column) - 1,
-                    {"type": "3_color_scale", "min_color": "#F8696B", "mid_color": "#FFEB84",
-                     "max_color": "#63BE7B"},
+                    {"type": "3_color_scale", "min_color": f"#{scale.low_color}",
+                     "mid_color": f"#{scale.mid_color}", "max_color": f"#{scale.high_color}"},
                 )  # fmt: skip
             for column, width in {**auto_widths(layout), **layout.column_widths}.items():
                 sheet.set_column(column - 1, column - 1, width)
@@ -185,11 +185,16 @@ class NewWorkbook:
         chart.set_title({"name": spec.title})
         if len(spec.values) == 1:
             chart.set_legend({"none": True})
-        axis = {"name": spec.y_title} if spec.y_title else {}
+        values_axis = {"name": spec.y_title} if spec.y_title else {}
         if spec.percent:
-            axis["num_format"] = "0%"
-        (chart.set_x_axis if spec.kind == "bar" else chart.set_y_axis)(axis)
-        if spec.kind == "bar":
-            chart.set_y_axis({"reverse": True})  # first row on top, as in the table
+            values_axis["num_format"] = "0%"
+        category_axis = {"name": spec.x_title} if spec.x_title else {}
+        if spec.kind == "bar":  # horizontal: values along x, categories down y
+            category_axis["reverse"] = True  # first row on top, as in the table
+            chart.set_x_axis(values_axis)
+            chart.set_y_axis(category_axis)
+        else:
+            chart.set_y_axis(values_axis)
+            chart.set_x_axis(category_axis)
         chart.set_size({"width": spec.width_cm * 37.8, "height": spec.height_cm * 37.8})
         sheet.insert_chart(spec.anchor_row - 1, spec.anchor_column - 1, chart)

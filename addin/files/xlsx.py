@@ -200,12 +200,12 @@ class FileWorkbook:
                 f"{first}{block.first_data_row}:{last}{block.last_row}",
                 ColorScaleRule(
                     start_type="min",
-                    start_color="F8696B",
+                    start_color=scale.low_color,
                     mid_type="percentile",
                     mid_value=50,
-                    mid_color="FFEB84",
+                    mid_color=scale.mid_color,
                     end_type="max",
-                    end_color="63BE7B",
+                    end_color=scale.high_color,
                 ),
             )
         widths = {**auto_widths(layout), **layout.column_widths}

@@ -67,13 +67,20 @@ class Chart:
     height_cm: float = 8.5
 
 
+# Excel's own red-yellow-green scale: low values red, the median yellow, high green.
+LOW_COLOR, MID_COLOR, HIGH_COLOR = "F8696B", "FFEB84", "63BE7B"
+
+
 @dataclass
 class ColorScale:
-    """A three-colour scale over a block's data cells (heatmaps)."""
+    """A three-colour scale over a block's data cells (heatmaps), median in the middle."""
 
     block: str
     first_column: str
     last_column: str
+    low_color: str = LOW_COLOR
+    mid_color: str = MID_COLOR
+    high_color: str = HIGH_COLOR
 
 
 @dataclass
