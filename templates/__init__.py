@@ -1,22 +1,2 @@
-"""Template workbooks that teams share, built reproducibly by ``python -m templates.build``."""
-
-from pathlib import Path
-
-FOLDER = Path(__file__).parent
-
-# File name -> one-line description, in the order `segment template list` shows them.
-TEMPLATES = {
-    "rfm-starter": ("RFM Starter.xlsx", "RFM scores and named segments for a transaction log"),
-    "behavioural-clusters": (
-        "Behavioural Clusters.xlsx",
-        "behavioural clusters from a customer table with descriptive attributes",
-    ),
-    "team-scoring": (
-        "Team Scoring.xlsx",
-        "a saved model and an empty customer table: score next month on the same scale",
-    ),
-}
-
-
-def template_path(name: str) -> Path:
-    return FOLDER / TEMPLATES[name][0]
+"""The code that builds the template workbooks (``python -m templates.build``), run from a
+checkout. The built workbooks and their catalogue ship in :mod:`addin.templates`."""

@@ -25,8 +25,8 @@ from addin.files.xlsx import FileWorkbook, cell_value
 from addin.pipeline import RunOptions, run_pipeline
 from addin.sheets.model_sheet import model_layout, read_model
 from addin.sheets.settings import FIRST_SETTING_ROW, SEGMENT_MAP_TABLE, SETTINGS
+from addin.templates import FOLDER, TEMPLATES, sample_data
 from segmentation import get_segment_map
-from templates import FOLDER, TEMPLATES, sample_data
 
 FIXED = "2026-01-01T00:00:00Z"
 CORE_PROPERTIES = (

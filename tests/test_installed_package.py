@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from addin import names
 from addin.installer.xlam import CUSTOMUI_PART
-from templates import TEMPLATES, template_path
+from addin.templates import TEMPLATES, template_path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements" / "runtime.lock"
@@ -72,9 +72,13 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_the_installed_package_is_the_one_that_runs(installed):
     scripts, work = installed
-    where = run([scripts / "python", "-c", "import addin, segmentation, templates as t;"
+    where = run([scripts / "python", "-c", "import addin, segmentation, addin.templates as t;"
                  "print(addin.__file__, segmentation.__file__, t.__file__)"], work)  # fmt: skip
     assert all(str(ROOT) not in path and "site-packages" in path for path in where.split())
+    # Nothing installs a top-level package of a generic name such as `templates`.
+    found = run([scripts / "python", "-c", "import importlib.util as u;"
+                 "print(u.find_spec('templates'), u.find_spec('tests'))"], work)  # fmt: skip
+    assert found.split() == ["None", "None"]
 
 
 def test_addin_build_from_the_installed_package(installed):

@@ -27,7 +27,7 @@ from segmentation import SegmentationError
 
 
 def command_template(args: argparse.Namespace) -> int:
-    from templates import TEMPLATES, template_path
+    from addin.templates import TEMPLATES, template_path
 
     if args.template_command == "list":
         for key, (file_name, description) in TEMPLATES.items():

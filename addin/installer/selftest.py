@@ -42,7 +42,7 @@ def _import_sample(book) -> str | None:
     import tempfile
 
     from addin.excel.buttons import import_log
-    from templates import sample_data
+    from addin.templates import sample_data
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "log.csv"
@@ -182,7 +182,7 @@ def selftest() -> tuple[str, bool]:
     import xlwings as xw
 
     from addin.installer.install import ADDIN_NAME
-    from templates import sample_data
+    from addin.templates import sample_data
 
     with xw.App(visible=False, add_book=False) as app:
         # Excel started through automation does not load add-ins: open ours, or the

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from addin import names
 from addin.excel.buttons import run
-from templates import template_path
+from addin.templates import template_path
 
 from .conftest import run_segment
 from .fake_xlwings import Book

@@ -16,8 +16,8 @@ from addin import names
 from addin.files.xlsx import FileWorkbook, cell_value
 from addin.sheets.model_sheet import read_model
 from addin.sheets.settings import SETTINGS
+from addin.templates import TEMPLATES, sample_data, template_path
 from segmentation import get_segment_map, segment_customers
-from templates import TEMPLATES, sample_data, template_path
 from templates.build import build
 
 from ..addin.conftest import libreoffice_convert, run_segment

@@ -16,7 +16,7 @@ from addin.installer.hardening import hardened_module
 from addin.installer.ribbon import BUTTONS
 from addin.installer.selftest import FORMULAS, checks, run_checks, table
 from addin.installer.xlam import build
-from templates import sample_data
+from addin.templates import sample_data
 
 
 def _grid(frame: pd.DataFrame) -> list[list[object]]:

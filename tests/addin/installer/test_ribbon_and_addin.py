@@ -163,7 +163,7 @@ def test_check_settings_and_help_buttons(customers_book):
 def test_import_log_button_adds_a_customers_sheet(customers_book, tmp_path):
     from types import SimpleNamespace
 
-    from templates import sample_data
+    from addin.templates import sample_data
 
     from ..fake_xlwings import column_of
 

@@ -13,10 +13,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from addin.templates import sample_data
 from segmentation import names
 from segmentation.clustering.estimator import ClusterSegmenter
 from segmentation.reading.customers import read_customers
-from templates import sample_data
 
 TEMPLATE_FEATURES = ["Age", "Tenure Months", "Satisfaction", "Region", "Plan"]
 
