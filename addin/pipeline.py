@@ -15,7 +15,7 @@ import pandas as pd
 from addin import names
 from addin.errors import WorkbookError
 from addin.files.finding import find_input
-from addin.sheets import layout as sheets
+from addin.sheets import layout
 from addin.sheets.model_sheet import model_layout, read_model, read_record
 from addin.sheets.settings import read_segment_map, read_settings
 from addin.workbook import TableRef, Workbook
@@ -257,15 +257,15 @@ def write_results(
     report("Writing segment columns", 0.75)
     if result.data.kind == "customers" and ref is not None:
         added = new_columns(result, frame_index)
-        formats = {c: f for c in added.columns if (f := sheets.number_format(c)) is not None}
+        formats = {c: f for c in added.columns if (f := layout.number_format(c)) is not None}
         book.write_columns(ref, added, formats)
         outcome.written_columns = list(added.columns)
     elif customers_sheet:
-        customers_layout = sheets.customers_sheet(customers_output(result))
+        customers_layout = layout.customers_sheet(customers_output(result))
     report("Writing the summary sheets", 0.85)
-    layouts = [sheets.summary_sheet(result, outcome.source)]
+    layouts = [layout.summary_sheet(result, outcome.source)]
     if result.cluster_profile is not None:
-        layouts.append(sheets.clusters_sheet(result))
+        layouts.append(layout.clusters_sheet(result))
     run_record = {
         "input_sheet": ref.sheet if ref is not None else None,
         "input_table": ref.name if ref is not None else None,
@@ -273,13 +273,13 @@ def write_results(
     }
     if not outcome.written_columns and customers_sheet:
         layouts.insert(0, customers_layout)
-    for layout in layouts:
-        layout.name = _free_name(book, layout.name, previous, outcome)
-    run_record["output_sheets"] = [layout.name for layout in layouts] + [names.MODEL_SHEET]
+    for sheet in layouts:
+        sheet.name = _free_name(book, sheet.name, previous, outcome)
+    run_record["output_sheets"] = [sheet.name for sheet in layouts] + [names.MODEL_SHEET]
     layouts.append(model_layout(result.model, run_record))
-    for layout in layouts:
-        book.write_sheet(layout)
-        outcome.sheets.append(layout.name)
+    for sheet in layouts:
+        book.write_sheet(sheet)
+        outcome.sheets.append(sheet.name)
 
 
 def _free_name(book: Workbook, name: str, previous: dict, outcome: RunOutcome) -> str:

@@ -253,7 +253,7 @@ def segment_customers(
         cluster_profile.insert(
             1,
             names.CLUSTER,
-            cluster_profile["Segment"].map(
+            cluster_profile[names.SEGMENT].map(
                 {name: i + 1 for i, name in enumerate(cluster_model.names_)}
             ),
         )

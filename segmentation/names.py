@@ -26,3 +26,13 @@ RFM_SCORES = (R_SCORE, F_SCORE, M_SCORE)
 DIMENSIONS = ("recency", "frequency", "monetary")
 VALUE_COLUMN = dict(zip(DIMENSIONS, RFM_VALUES))
 SCORE_COLUMN = dict(zip(DIMENSIONS, RFM_SCORES))
+
+# Columns of the segment and cluster profiles (the Segment Summary and Cluster Profiles).
+SEGMENT = "Segment"
+CUSTOMERS = "Customers"
+SHARE_CUSTOMERS = "% Customers"
+REVENUE = "Revenue"
+SHARE_REVENUE = "% Revenue"
+PRIORITY = "Priority"
+DESCRIPTION = "Description"
+ACTION = "Recommended Action"

@@ -10,16 +10,16 @@ from scipy.stats import kruskal
 
 from segmentation import names
 from segmentation.errors import SegmentationError
-
-SEGMENT = "Segment"
-CUSTOMERS = "Customers"
-SHARE_CUSTOMERS = "% Customers"
-REVENUE = "Revenue"
-SHARE_REVENUE = "% Revenue"
-PRIORITY = "Priority"
-ACTION = "Recommended Action"
-DESCRIPTION = "Description"
-
+from segmentation.names import (
+    ACTION,
+    CUSTOMERS,
+    DESCRIPTION,
+    PRIORITY,
+    REVENUE,
+    SEGMENT,
+    SHARE_CUSTOMERS,
+    SHARE_REVENUE,
+)
 
 MAX_PROFILE_LEVELS = 30
 

@@ -32,7 +32,7 @@ from addin.pipeline import (
     prepare_input,
     segment_frame,
 )
-from addin.sheets import layout as sheets
+from addin.sheets import layout
 from segmentation import CustomerData, read_customers
 from segmentation.errors import SegmentationWarning
 
@@ -108,7 +108,7 @@ def command_import(args: argparse.Namespace) -> int:
                 loaded, source.name, columns=parse_columns(args.column), as_of=args.as_of
             )
         book = NewWorkbook()
-        book.write_sheet(sheets.customers_sheet(data.table))
+        book.write_sheet(layout.customers_sheet(data.table))
         bar.update("Saving the workbook", 0.95)
         atomic_write(output, book.save)
     finally:

@@ -38,6 +38,7 @@ from addin.pipeline import (
     write_results,
 )
 from addin.sheets.model_sheet import read_record
+from segmentation import names as columns
 
 
 def default_output(path: Path) -> Path:
@@ -63,11 +64,11 @@ def print_summary(outcome: RunOutcome, output: Path | None) -> None:
             continue
         out.write(f"\n{title} (priority order):\n")
         rows = zip(
-            profile["Priority"],
-            profile["Segment"],
-            profile["Customers"],
-            profile["% Customers"],
-            profile["% Revenue"],
+            profile[columns.PRIORITY],
+            profile[columns.SEGMENT],
+            profile[columns.CUSTOMERS],
+            profile[columns.SHARE_CUSTOMERS],
+            profile[columns.SHARE_REVENUE],
         )
         for priority, segment, count, share, revenue in rows:
             out.write(

@@ -20,6 +20,7 @@ from addin.excel.adapter import ExcelWorkbook
 from addin.messages import for_excel
 from addin.pipeline import RunOptions, check_input, check_summary, prepare_input, run_pipeline
 from segmentation import SegmentationError
+from segmentation import names as columns
 
 TITLE = "Segmentation"
 
@@ -50,7 +51,7 @@ def _segments(book, **options) -> str:
         else (outcome.result.cluster_profile)
     )
     lines = [f"{len(outcome.result.customers):,} customers from {outcome.source}."]
-    lines += [f"{s}: {n:,}" for s, n in zip(counts["Segment"], counts["Customers"])]
+    lines += [f"{s}: {n:,}" for s, n in zip(counts[columns.SEGMENT], counts[columns.CUSTOMERS])]
     return "\n".join(lines + [f"Sheets: {', '.join(outcome.sheets)}"] + outcome.warnings)
 
 

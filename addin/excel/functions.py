@@ -14,9 +14,9 @@ import warnings
 
 import xlwings as xw
 
-from addin import names as sheets
+from addin import names
 from addin.messages import for_function
-from segmentation import names
+from segmentation import names as column_names
 from segmentation.defaults import MAX_BINS, MAX_CLUSTERS, MIN_BINS, MIN_CLUSTERS, N_BINS, TIES
 from segmentation.errors import SegmentationError
 
@@ -71,9 +71,14 @@ def _default_headers(rows: Grid) -> list[str]:
     second = [r[1] for r in rows if len(r) > 1 and r[1] is not None][:50]
     dated = any(isinstance(v, (dt.date, dt.datetime)) for v in second)
     if width == 3 or (width > 3 and dated):
-        base = [names.CUSTOMER_ID, "Date", "Amount"]
+        base = [column_names.CUSTOMER_ID, "Date", "Amount"]
     elif width >= 4:
-        base = [names.CUSTOMER_ID, names.RECENCY, names.FREQUENCY, names.MONETARY]
+        base = [
+            column_names.CUSTOMER_ID,
+            column_names.RECENCY,
+            column_names.FREQUENCY,
+            column_names.MONETARY,
+        ]
     else:
         from segmentation import SegmentationError
 
@@ -122,7 +127,7 @@ def _per_row(frame, result, columns: list[str]):
     keys = to_ids(ids, "id", DataQualityReport())
     if keys.dtype.kind == "f":
         keys = keys.astype("Int64")
-    lookup = customers.set_index(names.CUSTOMER_ID)[columns]
+    lookup = customers.set_index(column_names.CUSTOMER_ID)[columns]
     return lookup.reindex(keys.to_numpy()).set_axis(frame.index)
 
 
@@ -151,7 +156,9 @@ def SEGMENT_RFM(table, as_of=None, bins=N_BINS, ties=TIES):
     last purchase); bins: 3 to 10 (default 5); ties: "quantile" or "rank"."""
     try:
         frame, header, result = _segment(table, as_of=as_of, n_bins=_bins(bins), ties=ties or TIES)
-        return _grid(_per_row(frame, result, [names.RFM_SEGMENT]), header, [names.RFM_SEGMENT])
+        return _grid(
+            _per_row(frame, result, [column_names.RFM_SEGMENT]), header, [column_names.RFM_SEGMENT]
+        )
     except ValueError as exc:
         return _message(exc)
 
@@ -162,7 +169,12 @@ def SEGMENT_RFM(table, as_of=None, bins=N_BINS, ties=TIES):
 def RFM_SCORE(table, as_of=None, bins=N_BINS, ties=TIES):
     """R, F and M scores and the combined RFM score for each row of a customer table or
     a transaction log. Header row optional."""
-    columns = [names.R_SCORE, names.F_SCORE, names.M_SCORE, names.RFM_SCORE]
+    columns = [
+        column_names.R_SCORE,
+        column_names.F_SCORE,
+        column_names.M_SCORE,
+        column_names.RFM_SCORE,
+    ]
     try:
         frame, header, result = _segment(table, as_of=as_of, n_bins=_bins(bins), ties=ties or TIES)
         return _grid(_per_row(frame, result, columns), header, columns)
@@ -178,7 +190,12 @@ def RFM_TABLE(transactions, as_of=None):
     header row, from a transaction log (customer, date, amount)."""
     from segmentation import read_customers
 
-    columns = [names.CUSTOMER_ID, names.RECENCY, names.FREQUENCY, names.MONETARY]
+    columns = [
+        column_names.CUSTOMER_ID,
+        column_names.RECENCY,
+        column_names.FREQUENCY,
+        column_names.MONETARY,
+    ]
     try:
         frame, _ = _frame(transactions)
         with warnings.catch_warnings():
@@ -206,7 +223,11 @@ def SEGMENT_CLUSTER(table, k="auto", columns=None):
         frame, header, result = _segment(
             table, method="cluster", n_clusters=clusters, features=features or None
         )
-        return _grid(_per_row(frame, result, [names.CLUSTER_NAME]), header, [names.CLUSTER_NAME])
+        return _grid(
+            _per_row(frame, result, [column_names.CLUSTER_NAME]),
+            header,
+            [column_names.CLUSTER_NAME],
+        )
     except ValueError as exc:
         return _message(exc)
 
@@ -237,10 +258,14 @@ def SEGMENT_PROFILE(table, segments):
             data = read_customers(frame, drop_duplicates=False)
         customers = data.table.copy()
         if data.kind == "customers":
-            customers["Segment"] = pd.Series(labels, index=frame.index).reindex(customers.index)
+            customers[column_names.SEGMENT] = pd.Series(labels, index=frame.index).reindex(
+                customers.index
+            )
         else:
             raise ValueError("SEGMENT_PROFILE needs one row per customer, not a transaction log")
-        profile = segment_profile(customers.dropna(subset=["Segment"]), "Segment")
+        profile = segment_profile(
+            customers.dropna(subset=[column_names.SEGMENT]), column_names.SEGMENT
+        )
         return _grid(profile, True, list(profile.columns))
     except ValueError as exc:
         return _message(exc)
@@ -259,9 +284,13 @@ def SEGMENT_APPLY(table, model):
     try:
         saved = read_model([list(r) for r in (model or [])])
         if saved is None:
-            raise ValueError(f"Pass the '{sheets.MODEL_SHEET}' sheet's range as model")
+            raise ValueError(f"Pass the '{names.MODEL_SHEET}' sheet's range as model")
         frame, header, result = _segment(table, model=saved)
-        columns = [c for c in (names.RFM_SEGMENT, names.CLUSTER_NAME) if c in result.customers]
+        columns = [
+            c
+            for c in (column_names.RFM_SEGMENT, column_names.CLUSTER_NAME)
+            if c in result.customers
+        ]
         return _grid(_per_row(frame, result, columns), header, columns)
     except ValueError as exc:
         return _message(exc)
