@@ -263,7 +263,8 @@ def to_dates(
                     warnings.warn(
                         f"Column '{column}' has dates such as {text[~as_number].iloc[0]!r} "
                         "that read the same as day/month and month/day; they were read as "
-                        "month/day. Pass date_format='%d/%m/%Y' if they are day/month.",
+                        "month/day. If they are day/month, store them as dates or as "
+                        "year-month-day text such as 2024-04-03.",
                         SegmentationWarning,
                         stacklevel=2,
                     )

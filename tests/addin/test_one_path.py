@@ -91,3 +91,27 @@ def test_customers_file_is_written_for_a_workbook_input(transactions_book, tmp_p
         sheet = pd.read_excel(out, sheet_name=names.CUSTOMERS_SHEET)
     assert len(written) == len(sheet) > 100
     assert written["RFM Segment"].tolist() == sheet["RFM Segment"].tolist()
+
+
+def test_the_worksheet_function_gives_the_segments_the_run_and_the_button_give(
+    customers_book, tmp_path
+):
+    from openpyxl import load_workbook as load
+
+    from addin import udfs
+
+    sheet = load(customers_book, data_only=True)["Customers"]
+    table = [list(row) for row in sheet.iter_rows(values_only=True)]
+    spilled = [row[0] for row in udfs.SEGMENT_RFM(table)[1:]]
+
+    out = tmp_path / "out.xlsx"
+    assert run_segment("run", customers_book, "-o", out, "-q") == 0
+    ran = pd.read_excel(out, sheet_name="Customers")["RFM Segment"].tolist()
+
+    book = Book.from_xlsx(customers_book)
+    run("rfm", book)
+    cells = book.sheets["Customers"].cells
+    header = {v: c for (r, c), v in cells.items() if r == 1}
+    column = header["RFM Segment"]
+    clicked = [cells[(r, column)] for r in range(2, len(table) + 1)]
+    assert spilled == ran == clicked and len(spilled) == 1_200

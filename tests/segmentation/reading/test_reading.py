@@ -192,7 +192,7 @@ def test_ambiguous_dates_warn_and_date_format_decides():
     log = pd.DataFrame(
         {"Customer": ["a", "b"], "Date": ["03/04/2024", "05/06/2024"], "Amount": [1, 2]}
     )
-    with pytest.warns(SegmentationWarning, match=r"date_format='%d/%m/%Y'"):
+    with pytest.warns(SegmentationWarning, match="read as month/day. If they are day/month"):
         us = read_customers(log).table
     assert us["Last Purchase"].tolist() == [pd.Timestamp("2024-03-04"), pd.Timestamp("2024-05-06")]
     eu = read_customers(log, date_format="%d/%m/%Y").table
