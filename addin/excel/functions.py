@@ -10,6 +10,7 @@ functions that the tests call directly.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import warnings
 
 import xlwings as xw
@@ -38,8 +39,9 @@ def _whole_number(value: object, parameter: str, default: object, low: int, high
     try:
         number = float(value)
     except (TypeError, ValueError):
-        number = float("nan")
-    if not (number == int(number) if number == number else False):
+        number = math.nan
+    # The range itself is the engine's check; here only "is it a whole number".
+    if not math.isfinite(number) or number != int(number):
         raise SegmentationError.bad_parameter(
             "the function", parameter, value, f"a whole number from {low} to {high}"
         )
