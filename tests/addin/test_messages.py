@@ -51,14 +51,12 @@ def test_command_line_names_flags_and_shows_how_to_write_them(
         assert not PYTHON_SPEAK.search(error), error
 
 
-def test_excel_names_settings_cells_and_buttons(customers_book, tmp_path):
+def test_excel_names_settings_cells_and_buttons(customers_book, unknown_headers):
     book = Book.from_xlsx(customers_book)
     run("apply", book)  # no saved model yet
     message = book.app.alerts[-1][0]
     assert "with RFM Segments (or Cluster Segments)" in message and "--" not in message
-    odd = tmp_path / "odd.xlsx"
-    _book(odd, [["Kunde", "Datum", "Umsatz"], ["a", "2024-01-02", 5], ["b", "2024-02-01", 7]])
-    book = Book.from_xlsx(odd)
+    book = Book.from_xlsx(unknown_headers)
     run("rfm", book)
     message = book.app.alerts[-1][0]
     assert "Rename a header to one like those." in message
