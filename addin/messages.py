@@ -70,6 +70,9 @@ FUNCTIONS: Vocabulary = {
     "as_of": ("as_of", lambda v: f"as_of {v}"),
     "features": ("columns", lambda v: f'columns "{_listed(v)}"'),
     "table": ("table", lambda v: "the whole table's range, header row included"),
+    # A function reads its range's headers as they are and has no categorical argument.
+    "columns": ("the column headers", lambda v: None),
+    "categorical": ("columns", lambda v: None),
 }
 
 
@@ -77,8 +80,12 @@ def worded(exc: BaseException, vocabulary: Vocabulary) -> str:
     """The error's message with every setting named as ``vocabulary`` names it."""
     if not isinstance(exc, SegmentationError):
         return str(exc)
-    if exc.allowed is not None and exc.parameter in vocabulary:
-        label = vocabulary[exc.parameter][0]
+    if exc.allowed is not None:
+        # A setting this front end has no name for is named in the engine's plain words.
+        if exc.parameter in vocabulary:
+            label = vocabulary[exc.parameter][0]
+        else:
+            label = exc.label[:1].upper() + exc.label[1:]
         return f"{label} must be {exc.allowed}; it is {exc.value!r}."
     if not exc.fix:
         return exc.what

@@ -179,7 +179,11 @@ def segment_customers(
     report_progress = progress or _noop
     if model is None and method not in METHODS:
         raise SegmentationError.bad_parameter(
-            "segment_customers", "method", method, f"one of {', '.join(METHODS)}"
+            "segment_customers",
+            "method",
+            method,
+            f"one of {', '.join(METHODS)}",
+            label="the method",
         )
     if model is not None:
         method = "both" if model.rfm and model.clusters else "rfm" if model.rfm else "cluster"

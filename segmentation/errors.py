@@ -21,10 +21,13 @@ class SegmentationError(ValueError):
     end words in its own terms (command-line flags, Settings cells, function
     arguments):
 
-    - ``parameter``, ``value``, ``allowed``: a setting with a value it cannot take, and
-      the values it can take in plain words ("a whole number from 3 to 10");
+    - ``parameter``, ``value``, ``allowed``, ``label``: a setting with a value it cannot
+      take, the values it can take and the setting itself, in plain words ("a whole
+      number from 3 to 10", "the number of score bins");
     - ``what`` and ``fix``: the problem, and a fix sentence whose ``{parameter}``
-      placeholders stand for settings, filled from ``suggest`` (parameter -> value).
+      placeholders stand for settings, filled from ``suggest`` (parameter -> value);
+    - ``python_hint``: advice only a Python caller can follow (a function to call),
+      left out by every other front end.
     """
 
     def __init__(
@@ -36,10 +39,13 @@ class SegmentationError(ValueError):
         parameter: str | None = None,
         value: object = None,
         allowed: str | None = None,
+        label: str | None = None,
+        python_hint: str = "",
     ) -> None:
         self.what, self.fix, self.suggest = what, fix, dict(suggest or {})
         self.parameter, self.value, self.allowed = parameter, value, allowed
-        super().__init__(self.worded(type(self).default_setting))
+        self.label = label or (parameter or "").replace("_", " ")
+        super().__init__(f"{self.worded(type(self).default_setting)} {python_hint}".strip())
 
     # How str(error) names settings; a front end's own errors may name them otherwise.
     default_setting = staticmethod(python_setting)
@@ -51,14 +57,19 @@ class SegmentationError(ValueError):
 
     @classmethod
     def bad_parameter(
-        cls, owner: str, parameter: str, value: object, allowed: str
+        cls, owner: str, parameter: str, value: object, allowed: str, *, label: str
     ) -> SegmentationError:
-        """A parameter with a value it cannot take, in scikit-learn's words for Python."""
+        """A parameter with a value it cannot take, in scikit-learn's words for Python.
+
+        ``label`` names the setting in plain words, for a front end that has no name of
+        its own for it.
+        """
         return cls(
             f"The '{parameter}' parameter of {owner} must be {allowed}. Got {value!r} instead.",
             parameter=parameter,
             value=value,
             allowed=allowed,
+            label=label,
         )
 
 

@@ -43,7 +43,11 @@ def _whole_number(value: object, parameter: str, default: object, low: int, high
     # The range itself is the engine's check; here only "is it a whole number".
     if not math.isfinite(number) or number != int(number):
         raise SegmentationError.bad_parameter(
-            "the function", parameter, value, f"a whole number from {low} to {high}"
+            "the function",
+            parameter,
+            value,
+            f"a whole number from {low} to {high}",
+            label=parameter.replace("_", " "),
         )
     return int(number)
 

@@ -145,6 +145,7 @@ class ClusterSegmenter(BaseEstimator):
                     k_range,
                     f"two whole numbers, fewest and most clusters, from {MIN_CLUSTERS} to "
                     f"{MAX_CLUSTERS} (fewest first)",
+                    label="the fewest and most clusters",
                 )
             return list(range(k_range[0], k_range[1] + 1))
         if is_int(self.n_clusters) and MIN_CLUSTERS <= self.n_clusters <= MAX_CLUSTERS:
@@ -154,15 +155,19 @@ class ClusterSegmenter(BaseEstimator):
             "n_clusters",
             self.n_clusters,
             f"a whole number from {MIN_CLUSTERS} to {MAX_CLUSTERS}, or auto",
+            label="the number of clusters",
         )
 
     def _check_sizes(self) -> None:
         for name, low in (("sample_size", 100), ("silhouette_size", 100)):
             value = getattr(self, name)
             if not isinstance(value, numbers.Integral) or value < low:
-                raise SegmentationError(
-                    f"The '{name}' parameter of ClusterSegmenter must be an int >= {low}. "
-                    f"Got {value!r} instead."
+                raise SegmentationError.bad_parameter(
+                    "ClusterSegmenter",
+                    name,
+                    value,
+                    f"a whole number of at least {low}",
+                    label=f"the {name.replace('_', ' ')} for choosing the number of clusters",
                 )
 
     def _space(self) -> FeatureSpace:

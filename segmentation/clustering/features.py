@@ -136,8 +136,8 @@ def learn_feature_space(
         )
     if not use_rfm and not extras:
         raise SegmentationError(
-            "No clustering features: use_rfm=False and no 'features' were given. "
-            "Choose at least one feature."
+            "No clustering features: R, F and M are left out and no other feature was "
+            "named. Choose at least one feature."
         )
     numeric, fills, levels = [], {}, {}
     for column in extras:

@@ -42,15 +42,17 @@ def require_columns(table: object, columns: tuple[str, ...], owner: str) -> pd.D
     """Check that ``table`` is a DataFrame with ``columns`` holding finite numbers."""
     if not isinstance(table, pd.DataFrame):
         raise SegmentationError(
-            f"{owner} expects a DataFrame with columns {', '.join(columns)}; got "
-            f"{type(table).__name__}. Build one with segmentation.read_customers()."
+            f"A customer table with the columns {', '.join(columns)} is needed; got "
+            f"{type(table).__name__}.",
+            python_hint=f"({owner}) Build one with segmentation.read_customers().",
         )
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise SegmentationError(
-            f"{owner} needs column(s) {', '.join(map(repr, missing))}; the table has "
-            f"{', '.join(map(repr, map(str, table.columns)))}. Build the customer table with "
-            "segmentation.read_customers(), which names them."
+            f"The customer table needs column(s) {', '.join(map(repr, missing))}; it has "
+            f"{', '.join(map(repr, map(str, table.columns)))}.",
+            python_hint=f"({owner}) Build the customer table with "
+            "segmentation.read_customers(), which names them.",
         )
     for column in columns:
         values = pd.to_numeric(table[column], errors="coerce")
@@ -187,13 +189,18 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
                     dict(spec),
                     f"a whole number from {MIN_BINS} to {MAX_BINS}, or a dict of such "
                     f"numbers keyed by {', '.join(names.DIMENSIONS)}",
+                    label="the number of score bins",
                 )
             bins = {d: int(spec.get(d, N_BINS)) for d in names.DIMENSIONS}
         elif valid(spec):
             bins = dict.fromkeys(names.DIMENSIONS, int(spec))
         else:
             raise SegmentationError.bad_parameter(
-                "RFMSegmenter", "n_bins", spec, f"a whole number from {MIN_BINS} to {MAX_BINS}"
+                "RFMSegmenter",
+                "n_bins",
+                spec,
+                f"a whole number from {MIN_BINS} to {MAX_BINS}",
+                label="the number of score bins",
             )
         for dimension, points in self._validated_breaks().items():
             bins[dimension] = len(points) + 1
@@ -203,9 +210,12 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
         if self.breaks is None:
             return {}
         if not isinstance(self.breaks, Mapping) or set(self.breaks) - set(names.DIMENSIONS):
-            raise SegmentationError(
-                "The 'breaks' parameter of RFMSegmenter must be a dict keyed by "
-                f"{', '.join(names.DIMENSIONS)}. Got {self.breaks!r} instead."
+            raise SegmentationError.bad_parameter(
+                "RFMSegmenter",
+                "breaks",
+                self.breaks,
+                f"a dict keyed by {', '.join(names.DIMENSIONS)}",
+                label="the break points",
             )
         checked = {}
         for dimension, points in self.breaks.items():
@@ -220,9 +230,13 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
                 and (np.diff(array) > 0).all()
             )
             if not ok:
+                allowed = f"{MIN_BINS - 1} to {MAX_BINS - 1} increasing numbers"
                 raise SegmentationError(
-                    f"The 'breaks' for {dimension} must be {MIN_BINS - 1} to {MAX_BINS - 1} "
-                    f"increasing numbers. Got {points!r} instead."
+                    f"The 'breaks' for {dimension} must be {allowed}. Got {points!r} instead.",
+                    parameter="breaks",
+                    value=points,
+                    allowed=allowed,
+                    label=f"the break points for {dimension}",
                 )
             checked[dimension] = array
         return checked
@@ -231,7 +245,11 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
         """Learn the break points of each dimension from a customer table."""
         if self.ties not in TIE_RULES:
             raise SegmentationError.bad_parameter(
-                "RFMSegmenter", "ties", self.ties, f"one of {', '.join(TIE_RULES)}"
+                "RFMSegmenter",
+                "ties",
+                self.ties,
+                f"one of {', '.join(TIE_RULES)}",
+                label="the tie rule",
             )
         bins = self._validated_bins()
         custom = self._validated_breaks()

@@ -204,9 +204,12 @@ def get_segment_map(spec: str | pd.DataFrame | SegmentMap | None) -> SegmentMap:
         return SegmentMap.from_frame(spec)
     if isinstance(spec, str) and spec in PRESETS:
         return PRESETS[spec]()
-    raise SegmentationError(
-        f"The 'segment_map' parameter must be one of {', '.join(map(repr, PRESETS))}, "
-        f"a DataFrame or a SegmentMap. Got {spec!r} instead."
+    raise SegmentationError.bad_parameter(
+        "the segmentation",
+        "segment_map",
+        spec,
+        f"one of {', '.join(map(repr, PRESETS))}, a DataFrame or a SegmentMap",
+        label="the segment map",
     )
 
 
