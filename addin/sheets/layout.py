@@ -65,6 +65,11 @@ class Chart:
     percent: bool = False
     width_cm: float = 16.0
     height_cm: float = 8.5
+    # Custom error bars on the (single) series: the block's columns holding the distance
+    # below and above each value, e.g. a confidence interval.
+    error_bars: tuple[str, str] | None = None
+    # The value axis' range when the data alone would not show everything (error bars).
+    value_range: tuple[float, float] | None = None
 
 
 # Excel's own red-yellow-green scale: low values red, the median yellow, high green.

@@ -101,7 +101,7 @@ def plan_campaign(
         allowed[rows] = ~said_yes if consent.opt_out else said_yes
     audience = table[in_segments & allowed]
     excluded = table[in_segments & ~allowed]
-    ours = {id_column, segment_column, *(consent.header,) * (consent is not None)}
+    ours = {id_column, segment_column} | ({consent.header} if consent is not None else set())
     contacts = contact_columns(headers, exclude=[*ours, names.RFM_SEGMENT, names.CLUSTER_NAME])
     groups = assign_groups(
         audience[id_column],

@@ -36,6 +36,11 @@ ADVICE = "Advice"
 OVERALL = "All chosen segments"
 
 
+def points(lift: float) -> str:
+    """A difference in rates as people say it: 0.031 -> "3.1 percentage points"."""
+    return f"{lift * 100:.1f} percentage points"
+
+
 def check_rate(baseline: float) -> float:
     rate = float(baseline)
     if not 0.0 < rate < 1.0 or not math.isfinite(rate):
@@ -122,15 +127,15 @@ def plan_power(
             at_half = float(minimum_detectable_lift(n / 2, n / 2, rate)) if n >= 2 else math.inf
             advice.append(
                 f"Too small for a test: even a 50% control group detects only lifts of "
-                f"{at_half:.1%} points or more. Combine it with another segment."
+                f"{points(at_half)} or more. Combine it with another segment."
                 if math.isfinite(at_half)
                 else "Too small for a test: it needs at least two customers."
             )
         else:
             advice.append(
                 f"Too small at {control_share:.0%} control: this test detects only lifts of "
-                f"{detect:.1%} points or more. A control share of {share:.0%} detects "
-                f"{target:.1%} points."
+                f"{points(detect)} or more. A control share of {share:.0%} detects "
+                f"{points(target)}."
             )
     table[ADVICE] = advice
     return table
