@@ -15,6 +15,7 @@ from addin.campaign_pipeline import CampaignOptions, draw_campaign, read_out, sp
 from addin.cli.run import backup_path
 from addin.errors import WorkbookError
 from addin.files.export import export_groups
+from addin.files.responses import read_responses_file
 from addin.files.safety import (
     WORKBOOK_SUFFIXES,
     atomic_write,
@@ -23,8 +24,7 @@ from addin.files.safety import (
     describe_at_risk,
     parts_at_risk,
 )
-from addin.files.sources import read_source
-from addin.files.xlsx import FileWorkbook, unique_headers
+from addin.files.xlsx import FileWorkbook
 from addin.sheets.model_sheet import read_record
 
 
@@ -121,26 +121,6 @@ def print_campaign(outcome, output: Path, files: list[Path], notes: list[str]) -
     out.write(f"\n\nWritten: {output}\n  sheets: {', '.join(outcome.sheets[:1])}\n")
     if files:
         out.write(f"  exports: {len(files)} CSV files in {files[0].parent}\n")
-
-
-def read_responses_file(path: Path) -> pd.DataFrame:
-    """A responses table from CSV (all text, so ids keep leading zeros), workbook or Parquet."""
-    check_readable(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        from segmentation.logs.files import sniff_csv
-
-        encoding, separator = sniff_csv(path)
-        try:
-            return pd.read_csv(path, sep=separator, encoding=encoding, dtype=str,
-                               keep_default_na=False, na_values=[""])  # fmt: skip
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise WorkbookError(f"'{path.name}' could not be read as CSV ({exc}).") from exc
-    if suffix in WORKBOOK_SUFFIXES:
-        book = FileWorkbook(path)
-        rows = book.read_sheet(book.sheet_names()[0]) or [[]]
-        return pd.DataFrame(rows[1:], columns=unique_headers(rows[0]), dtype=object)
-    return read_source(path)
 
 
 def command_readout(args: argparse.Namespace) -> int:

@@ -86,6 +86,11 @@ READOUT_FORMATS = {
 CHART_LIFT, CHART_BELOW, CHART_ABOVE = "Lift", "Interval below", "Interval above"
 
 
+def _formats(frame: pd.DataFrame, formats: dict[str, str]) -> dict[str, str]:
+    """The formats of ``frame``'s own columns (every writer formats only those)."""
+    return {c: f for c, f in formats.items() if c in frame.columns}
+
+
 RESPONSE_COLUMNS = (
     readout.SEGMENT, readout.TREATED, readout.CONTROL, readout.RESPONDERS_T,
     readout.RESPONDERS_C, readout.RATE_T, readout.RATE_C, readout.LIFT, readout.RELATIVE,
@@ -125,15 +130,16 @@ def readout_layout(result: Readout, campaign: str, source: str, record: dict) ->
         *result.notes,
     ]
     layout = SheetLayout(sheet, f"Readout: {campaign}", notes)
-    response = Block("readout", table[list(RESPONSE_COLUMNS)], row=len(notes) + 3,
-                     title="Response", table_name=f"Readout_{table_name[9:]}",
-                     number_formats=READOUT_FORMATS)  # fmt: skip
+    frame = table[list(RESPONSE_COLUMNS)]
+    response = Block("readout", frame, row=len(notes) + 3, title="Response",
+                     table_name=f"Readout_{table_name[9:]}",
+                     number_formats=_formats(frame, READOUT_FORMATS))  # fmt: skip
     layout.blocks.append(response)
     below = response.last_row + 3
     if readout.REVENUE_T in table.columns:
-        revenue = Block("revenue", table[list(REVENUE_COLUMNS)], row=below,
-                        title="Revenue per customer (Welch's t-test)",
-                        number_formats=READOUT_FORMATS)  # fmt: skip
+        frame = table[list(REVENUE_COLUMNS)]
+        revenue = Block("revenue", frame, row=below, title="Revenue per customer (Welch's t-test)",
+                        number_formats=_formats(frame, READOUT_FORMATS))  # fmt: skip
         layout.blocks.append(revenue)
         below = revenue.last_row + 3
     total = table[readout.TREATED] + table[readout.CONTROL]
@@ -148,7 +154,7 @@ def readout_layout(result: Readout, campaign: str, source: str, record: dict) ->
             readout.SRM_OK: table[readout.SRM_OK],
         }
     )
-    formats = {PLANNED: PERCENT, ACTUAL: PERCENT, **READOUT_FORMATS}
+    formats = _formats(sizes, {PLANNED: PERCENT, ACTUAL: PERCENT, **READOUT_FORMATS})
     checks = Block("sample_ratio", sizes, row=below, title="Sample ratio check",
                    number_formats=formats)  # fmt: skip
     layout.blocks.append(checks)
