@@ -125,7 +125,8 @@ def assign_groups(
     codes, _ = pd.factorize(pd.Series(segments).astype(str), sort=True)
     codes = codes.astype(np.int64)
     # By segment, then by hash: a stable (radix) sort of the segment codes in hash order.
-    order = by_hash[np.argsort(codes[by_hash], kind="stable")]
+    small = np.int16 if codes.max(initial=0) < 2**15 else np.int64  # radix sort for int16
+    order = by_hash[np.argsort(codes[by_hash].astype(small), kind="stable")]
     sizes = np.bincount(codes, minlength=codes.max() + 1 if n else 0)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
     sorted_codes = codes[order]
