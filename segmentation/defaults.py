@@ -30,4 +30,4 @@ FISHER_BELOW = 5  # an expected cell count below this: Fisher's exact test, not 
 SRM_SIGNIFICANCE = 0.001  # sample-ratio mismatch: the usual, strict threshold
 STABLE_JACCARD, UNSTABLE_JACCARD = 0.75, 0.6
 BOOTSTRAP_RESAMPLES = 20
-BOOTSTRAP_SAMPLE = 20_000  # bootstrap stability runs on at most this many customers
+BOOTSTRAP_SAMPLE = 2_000  # bootstrap stability runs on at most this many customers
