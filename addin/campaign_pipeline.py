@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -31,8 +32,10 @@ from addin.sheets.settings import read_settings
 from addin.workbook import TableRef, Workbook
 from segmentation import SegmentationError, defaults
 from segmentation import names as columns
+from segmentation.campaigns.groups import canonical_ids
 from segmentation.campaigns.plan import CampaignPlan, plan_campaign
 from segmentation.campaigns.readout import Readout, campaign_readout, read_responses
+from segmentation.privacy.pseudonyms import load_key, pseudonymise
 from segmentation.reading.columns import normalise_header
 from segmentation.reading.synonyms import SYNONYMS
 
@@ -65,6 +68,7 @@ class CampaignOptions:
     segment_column: str | None = None
     seed: int = 0
     redraw: bool = False
+    pseudonym_key: bytes | None = None  # the user's secret: never written anywhere
 
     def completed(self, settings: dict[str, object]) -> CampaignOptions:
         name = self.name or settings.get("campaign_name")
@@ -93,6 +97,7 @@ class CampaignOptions:
             segment_column=self.segment_column,
             seed=int(self.seed),
             redraw=self.redraw,
+            pseudonym_key=self.pseudonym_key or settings_key(settings),
         )
 
 
@@ -196,6 +201,7 @@ def draw_campaign(book: Workbook, options: CampaignOptions) -> CampaignOutcome:
             baseline=options.baseline,
             consent_column=options.consent_column,
             first_row=table.ref.first_row + 1,
+            pseudonym_key=options.pseudonym_key,
         )
     if plan.customers.empty:
         raise SegmentationError(
@@ -209,6 +215,7 @@ def draw_campaign(book: Workbook, options: CampaignOptions) -> CampaignOutcome:
         "opted_out": plan.opted_out,
         "consent_column": plan.consent.header if plan.consent else None,
         "drawn": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "pseudonymised": options.pseudonym_key is not None,
     }  # fmt: skip
     outcome = CampaignOutcome(plan, record)
     layouts = [campaign_layout(plan, record)]
@@ -269,6 +276,7 @@ def read_out(
     source: str,
     response_column: str | None = None,
     revenue_column: str | None = None,
+    pseudonym_key: bytes | None = None,
 ) -> ReadoutOutcome:
     """Match ``responses`` to campaign ``name``'s groups and write its readout sheet."""
     record, records = find_campaign(book, name)
@@ -281,6 +289,20 @@ def read_out(
     parsed = read_responses(
         responses, response_column=response_column, revenue_column=revenue_column
     )
+    if record.get("pseudonymised"):
+        key = pseudonym_key or settings_key(read_settings(book.read_sheet(names.SETTINGS_SHEET)))
+        if key is None:
+            raise SegmentationError(
+                f"Campaign '{record['name']}' lists pseudonyms, not customer IDs: the "
+                "responses can be matched only with the key it was drawn with.",
+                fix="Give that key with {pseudonymise}.", suggest={"pseudonymise": None},
+            )  # fmt: skip
+        parsed.ids = pseudonymise(parsed.ids, key)
+        if not parsed.ids.isin(canonical_ids(campaign[columns.CUSTOMER_ID])).any():
+            raise SegmentationError(
+                f"No response matches a customer of campaign '{record['name']}' under this "
+                "key: use the key the campaign was drawn with."
+            )
     result = campaign_readout(campaign, parsed, control_share=float(record["control_share"]))
     layout = readout_layout(result, record["name"], source, record)
     if layout.name in book.sheet_names() and not _is_readout_sheet(book, layout.name):
@@ -296,3 +318,19 @@ def _is_readout_sheet(book: Workbook, sheet: str) -> bool:
     rows = book.read_sheet(sheet) or [[None]]
     first = rows[0][0] if rows and rows[0] else None
     return isinstance(first, str) and bool(re.match(r"Readout: ", first))
+
+
+# Where the Excel side keeps the pseudonym key when the Settings sheet asks for it.
+KEY_FILE = Path.home() / f".{names.PROJECT_NAME}" / "pseudonym.key"
+
+
+def settings_key(settings: dict[str, object]) -> bytes | None:
+    """The user's key when the Settings sheet says 'Pseudonymise IDs' = yes, else None:
+    the environment variable, else the key file in the user's add-in folder."""
+    if settings.get("pseudonymise") != "yes":
+        return None
+    import os
+
+    from segmentation.privacy.pseudonyms import KEY_ENVIRONMENT
+
+    return load_key(None if os.environ.get(KEY_ENVIRONMENT) else KEY_FILE)

@@ -118,6 +118,7 @@ COMMAND_LINE = {
     "response_column": ("--response-column", lambda v: f"--response-column '{v}'"),
     "revenue_column": ("--revenue-column", lambda v: f"--revenue-column '{v}'"),
     "segment_run": ("segment run", lambda v: "`segment run WORKBOOK`"),
+    "pseudonymise": ("--pseudonymise", lambda v: "--pseudonymise KEYFILE"),
 }
 EXCEL = {
     **EXCEL,
@@ -129,4 +130,5 @@ EXCEL = {
     "response_column": ("the response column", lambda v: None),
     "revenue_column": ("the revenue column", lambda v: None),
     "segment_run": ("RFM Segments", lambda v: "RFM Segments (or Cluster Segments)"),
+    "pseudonymise": _settings_row("Pseudonymise IDs"),
 }

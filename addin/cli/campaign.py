@@ -86,6 +86,7 @@ def command_campaign(args: argparse.Namespace) -> int:
         segment_column=args.segment_column,
         seed=args.seed,
         redraw=args.redraw,
+        pseudonym_key=_key(args),
     )
     outcome = draw_campaign(book, options)
     notes = list(outcome.notes)
@@ -131,6 +132,7 @@ def command_readout(args: argparse.Namespace) -> int:
     outcome = read_out(
         book, name, responses, source=args.responses.name,
         response_column=args.response_column, revenue_column=args.revenue_column,
+        pseudonym_key=_key(args),
     )  # fmt: skip
     notes = list(outcome.readout.notes)
     _save(book, args, output, notes)
@@ -163,3 +165,12 @@ def print_readout(outcome, output: Path, notes: list[str]) -> None:
     for note in notes:
         out.write(f"\nNote: {note}")
     out.write(f"\n\nWritten: {output}\n  sheet: {', '.join(outcome.sheets)}\n")
+
+
+def _key(args: argparse.Namespace) -> bytes | None:
+    """The pseudonym key asked for with --pseudonymise (a file, or the environment)."""
+    if args.pseudonymise is None:
+        return None
+    from segmentation.privacy.pseudonyms import load_key
+
+    return load_key(args.pseudonymise or None)

@@ -205,5 +205,9 @@ CAMPAIGN_SETTINGS = (
     Setting("consent_column", "Opt-out column", "seg_OptOutColumn", "",
             "The column saying who opted out (or consented); blank: found by its header.",
             kind="text"),
+    Setting("pseudonymise", "Pseudonymise IDs", "seg_Pseudonymise", "no",
+            "yes: campaign lists carry keyed pseudonyms, not customer IDs (key: the "
+            "SEGMENT_PSEUDONYM_KEY variable or ~/.segmentation/pseudonym.key).",
+            choices=("yes", "no"), kind="yesno"),
 )  # fmt: skip
 SETTINGS = SETTINGS + CAMPAIGN_SETTINGS

@@ -24,6 +24,7 @@ from segmentation.campaigns.audience import (
 )
 from segmentation.campaigns.groups import assign_groups, check_control_share
 from segmentation.errors import SegmentationError
+from segmentation.privacy.pseudonyms import pseudonymise
 
 
 @dataclass
@@ -73,10 +74,13 @@ def plan_campaign(
     baseline: float = defaults.BASELINE_RESPONSE_RATE,
     consent_column: str | None = None,
     first_row: int = 2,
+    pseudonym_key: bytes | None = None,
 ) -> CampaignPlan:
     """Choose the audience, draw its groups and size its test.
 
-    ``first_row`` is the sheet row of ``table``'s first row, for messages.
+    ``first_row`` is the sheet row of ``table``'s first row, for messages. With
+    ``pseudonym_key``, the list holds keyed pseudonyms instead of the customer IDs (the
+    groups are drawn from the IDs, so they are the same either way).
     """
     share = check_control_share(control_share)
     power.check_rate(baseline)
@@ -120,6 +124,8 @@ def plan_campaign(
     )
     for column in contacts:
         customers[column] = audience[column].to_numpy()
+    if pseudonym_key is not None:
+        customers[names.CUSTOMER_ID] = pseudonymise(customers[names.CUSTOMER_ID], pseudonym_key)
     order = pd.Categorical(customers[names.SEGMENT], categories=chosen, ordered=True)
     customers = (
         customers.assign(_segment=order)

@@ -272,3 +272,43 @@ def test_bad_responses_get_a_clear_message_and_nothing_is_written(
                        "--in-place") == 1  # fmt: skip
     assert message in capsys.readouterr().err
     assert digest(campaign) == before
+
+
+def test_pseudonymised_campaign_and_readout_match_with_the_same_key(
+    segmented, campaign, tmp_path, capsys
+):
+    key = tmp_path / "pseudonym.key"
+    key.write_text("correct horse battery staple, 2026", encoding="utf-8")
+    output = tmp_path / "private.xlsx"
+    assert run_segment("campaign", segmented, "--name", "Private", "--segments", SEGMENTS,
+                       "--control", "20%", "-o", output, "--pseudonymise", key, "-q",
+                       "--export", tmp_path / "mail") == 0  # fmt: skip
+    listed = block(output, "Campaign Private", "Customer ID")
+    assert listed["Customer ID"].str.fullmatch(r"ID-[0-9a-f]{16}").all()
+    exported = pd.concat(pd.read_csv(p, dtype=str) for p in (tmp_path / "mail").iterdir())
+    assert exported["Customer ID"].str.startswith("ID-").all()
+    with zipfile.ZipFile(output) as package:  # neither the key nor any real id is stored
+        text = b"".join(package.read(n) for n in package.namelist() if n.endswith(".xml"))
+    assert b"correct horse" not in text
+    # The groups are the same as without pseudonyms (drawn from the ids).
+    plain = block(campaign, "Campaign Spring", "Customer ID")
+    assert (listed["Group"].value_counts() == plain["Group"].value_counts()).all()
+    customers = block(segmented, "Customers", "Customer ID")
+    responses = tmp_path / "responses.csv"
+    chosen = customers[customers["RFM Segment"].isin(SEGMENTS.split(","))]
+    pd.DataFrame({"Customer ID": chosen["Customer ID"], "Response": 1}).to_csv(responses,
+                                                                              index=False)  # fmt: skip
+    readout = tmp_path / "readout.xlsx"
+    assert run_segment("readout", output, "--name", "Private", "--responses", responses,
+                       "-o", readout, "--pseudonymise", key, "-q") == 0  # fmt: skip
+    table = block(readout, "Readout Private", "Segment").set_index("Segment")
+    assert table.loc["All segments", "Treated"] + table.loc["All segments", "Control"] == len(
+        listed)  # fmt: skip
+    assert run_segment("readout", output, "--name", "Private", "--responses", responses,
+                       "-o", tmp_path / "r2.xlsx") == 1  # fmt: skip
+    assert "Give that key with --pseudonymise KEYFILE" in capsys.readouterr().err
+    assert run_segment("campaign", segmented, "--name", "Other", "--segments", "Lost",
+                       "-o", tmp_path / "o.xlsx", "--pseudonymise", tmp_path / "nokey") == 1  # fmt: skip
+    message = capsys.readouterr().err
+    assert "pseudonym key file" in message and "does not exist" in message
+    assert not (tmp_path / "o.xlsx").exists()

@@ -79,3 +79,27 @@ def test_the_selftest_runs_campaign_and_readout_in_a_workbook(segmented_book):
     ours = [c for c in checks("A1", "A1") if c.covers in ("campaign", "readout")]
     results = run_checks(book, ours)
     assert [ok for _, ok, _ in results] == [True, True], results
+
+
+def test_pseudonymise_setting_uses_the_users_key_and_says_when_it_is_missing(
+    segmented_book, monkeypatch, tmp_path
+):
+    from segmentation.privacy.pseudonyms import KEY_ENVIRONMENT
+
+    book = segmented_book
+    set_setting(book, "Campaign name", "Private")
+    set_setting(book, "Campaign segments", "Lost")
+    set_setting(book, "Pseudonymise IDs", "yes")
+    monkeypatch.delenv(KEY_ENVIRONMENT, raising=False)
+    monkeypatch.setattr("addin.campaign_pipeline.KEY_FILE", tmp_path / "pseudonym.key")
+    run("campaign", book)
+    message, _, mode = book.app.alerts[-1]
+    assert mode == "critical" and "pseudonym key file" in message
+    assert "Campaign Private" not in [s.name for s in book.sheets]
+    monkeypatch.setenv(KEY_ENVIRONMENT, "a long random secret for the test")
+    run("campaign", book)
+    sheet = book.sheets["Campaign Private"]
+    top = next(r for (r, c), v in sheet.cells.items() if c == 1 and v == "Customer ID")
+    assert all(str(v).startswith("ID-") for v in column_of(sheet, "Customer ID", top))
+    stored = " ".join(str(v) for s in book.sheets for v in s.cells.values())
+    assert "a long random secret" not in stored
