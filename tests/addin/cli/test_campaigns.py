@@ -296,8 +296,8 @@ def test_pseudonymised_campaign_and_readout_match_with_the_same_key(
     customers = block(segmented, "Customers", "Customer ID")
     responses = tmp_path / "responses.csv"
     chosen = customers[customers["RFM Segment"].isin(SEGMENTS.split(","))]
-    pd.DataFrame({"Customer ID": chosen["Customer ID"], "Response": 1}).to_csv(responses,
-                                                                              index=False)  # fmt: skip
+    answers = pd.DataFrame({"Customer ID": chosen["Customer ID"], "Response": 1})
+    answers.to_csv(responses, index=False)
     readout = tmp_path / "readout.xlsx"
     assert run_segment("readout", output, "--name", "Private", "--responses", responses,
                        "-o", readout, "--pseudonymise", key, "-q") == 0  # fmt: skip
@@ -307,8 +307,9 @@ def test_pseudonymised_campaign_and_readout_match_with_the_same_key(
     assert run_segment("readout", output, "--name", "Private", "--responses", responses,
                        "-o", tmp_path / "r2.xlsx") == 1  # fmt: skip
     assert "Give that key with --pseudonymise KEYFILE" in capsys.readouterr().err
+    missing = tmp_path / "nokey"
     assert run_segment("campaign", segmented, "--name", "Other", "--segments", "Lost",
-                       "-o", tmp_path / "o.xlsx", "--pseudonymise", tmp_path / "nokey") == 1  # fmt: skip
+                       "-o", tmp_path / "o.xlsx", "--pseudonymise", missing) == 1  # fmt: skip
     message = capsys.readouterr().err
     assert "pseudonym key file" in message and "does not exist" in message
     assert not (tmp_path / "o.xlsx").exists()
