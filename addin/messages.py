@@ -108,3 +108,34 @@ def for_excel(exc: BaseException) -> str:
 
 def for_function(exc: BaseException) -> str:
     return worded(exc, FUNCTIONS)
+
+
+# Campaigns and readouts (issue 17).
+def _settings_row(label: str) -> tuple[str, Callable[[object], str | None]]:
+    return (_settings_cell(label), lambda v: f"{_settings_cell(label)}")
+
+
+COMMAND_LINE = {
+    **COMMAND_LINE,
+    "campaign_name": ("--name", lambda v: f"--name '{v}'"),
+    "campaign_segments": ("--segments", lambda v: f'--segments "{v}"'),
+    "control_share": ("--control", lambda v: f"--control {v}"),
+    "baseline_rate": ("--baseline", lambda v: f"--baseline {v}"),
+    "redraw": ("--redraw", lambda v: "--redraw"),
+    "response_column": ("--response-column", lambda v: f"--response-column '{v}'"),
+    "revenue_column": ("--revenue-column", lambda v: f"--revenue-column '{v}'"),
+    "segment_run": ("segment run", lambda v: "`segment run WORKBOOK`"),
+    "pseudonymise": ("--pseudonymise", lambda v: "--pseudonymise KEYFILE"),
+}
+EXCEL = {
+    **EXCEL,
+    "campaign_name": _settings_row("Campaign name"),
+    "campaign_segments": _settings_row("Campaign segments"),
+    "control_share": _settings_row("Control share"),
+    "baseline_rate": _settings_row("Baseline response rate"),
+    "redraw": ("a new campaign", lambda v: None),
+    "response_column": ("the response column", lambda v: None),
+    "revenue_column": ("the revenue column", lambda v: None),
+    "segment_run": ("RFM Segments", lambda v: "RFM Segments (or Cluster Segments)"),
+    "pseudonymise": _settings_row("Pseudonymise IDs"),
+}

@@ -43,3 +43,8 @@ BUTTONS_IMPORT = "addin.ribbon_actions"
 # hardened VBA reads) and the log of unexpected errors beside it.
 PROJECT_NAME = "segmentation"
 ERROR_LOG = "ribbon-errors.log"
+
+# Campaigns and readouts (issue 17).
+CAMPAIGN_PREFIX = "Campaign "  # + the campaign's name: its customer list
+READOUT_PREFIX = "Readout "  # + the campaign's name: its results
+CAMPAIGNS_SHEET = "Segmentation Campaigns"  # hidden: the campaigns drawn in a workbook

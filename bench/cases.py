@@ -312,3 +312,8 @@ CASES.update(
         for name, (step, function, _) in PEERS.items()
     }
 )
+
+# Campaigns (issue 17): their cases live in their own module.
+from bench.campaign_cases import campaign_cases  # noqa: E402
+
+CASES.update(campaign_cases(Case))

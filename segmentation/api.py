@@ -23,6 +23,7 @@ from segmentation.profiles import segment_differences, segment_profile
 from segmentation.reading.customers import CustomerData, read_customers
 from segmentation.rfm.scoring import RFMSegmenter
 from segmentation.rfm.segment_maps import SegmentMap
+from segmentation.validation.differences import segment_tests
 
 Method = Literal["rfm", "cluster", "both"]
 Progress = Callable[[str, float], None]
@@ -103,6 +104,9 @@ class SegmentationResult:
     rfm_profile: pd.DataFrame | None = None
     cluster_profile: pd.DataFrame | None = None
     cluster_differences: pd.DataFrame | None = None
+    # Do the segments differ? (segmentation.validation.differences; reading in .attrs)
+    rfm_tests: pd.DataFrame | None = None
+    cluster_tests: pd.DataFrame | None = None
 
 
 def _noop(step: str, fraction: float) -> None:
@@ -281,8 +285,28 @@ def segment_customers(
         "as_of": None if data.as_of is None else str(data.as_of.date()),
     }
     saved = model or SegmentationModel(rfm_model, cluster_model, settings)
+    report_progress("Testing the segments", 0.95)
+    tests = _segment_tests(result_table, extra_columns, rfm_model, cluster_model)
     report_progress("Done", 1.0)
-    return SegmentationResult(result_table, data, saved, rfm_profile, cluster_profile, differences)
+    return SegmentationResult(result_table, data, saved, rfm_profile, cluster_profile, differences,
+                              *tests)  # fmt: skip
+
+
+def _segment_tests(
+    table: pd.DataFrame, extras: list[str], rfm_model: object, cluster_model: object
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Kruskal-Wallis and pairwise tests per numeric attribute, chi-square per category."""
+    categories = [c for c in extras if table[c].dtype.kind not in "biufcmM"
+                  and 2 <= table[c].nunique() <= 20]  # fmt: skip
+    rfm = cluster = None
+    if rfm_model is not None:
+        rfm = segment_tests(table, names.RFM_SEGMENT, numeric=names.RFM_VALUES,
+                            categorical=categories)  # fmt: skip
+    if cluster_model is not None:
+        numeric = [*names.RFM_VALUES, *cluster_model.numeric_features_]
+        chosen = list(dict.fromkeys([*cluster_model.category_levels_, *categories]))
+        cluster = segment_tests(table, names.CLUSTER_NAME, numeric=numeric, categorical=chosen)
+    return rfm, cluster
 
 
 _BASE_COLUMNS = (names.CUSTOMER_ID, *names.RFM_VALUES, names.LAST_PURCHASE)

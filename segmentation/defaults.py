@@ -18,3 +18,16 @@ MIN_CLUSTERS, MAX_CLUSTERS = 2, 10
 
 SEGMENT_MAP = "default"
 RANDOM_STATE = 0
+
+# Campaigns, readouts and segment tests (issue 17).
+CONTROL_SHARE = 0.10
+BASELINE_RESPONSE_RATE = 0.05  # the response rate a campaign's power is planned for
+SIGNIFICANCE = 0.05
+POWER = 0.80
+# A test that can only see a lift above half the baseline rate tells nothing useful.
+MAX_USEFUL_RELATIVE_LIFT = 0.5
+FISHER_BELOW = 5  # an expected cell count below this: Fisher's exact test, not the z-test
+SRM_SIGNIFICANCE = 0.001  # sample-ratio mismatch: the usual, strict threshold
+STABLE_JACCARD, UNSTABLE_JACCARD = 0.75, 0.6
+BOOTSTRAP_RESAMPLES = 20
+BOOTSTRAP_SAMPLE = 2_000  # bootstrap stability runs on at most this many customers

@@ -36,3 +36,9 @@ SHARE_REVENUE = "% Revenue"
 PRIORITY = "Priority"
 DESCRIPTION = "Description"
 ACTION = "Recommended Action"
+
+# Campaigns and readouts (issue 17).
+GROUP = "Group"
+TREATMENT, CONTROL = "Treatment", "Control"
+GROUPS = (TREATMENT, CONTROL)
+RESPONSE = "Response"

@@ -8,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from addin.cli.campaign import command_campaign, command_readout
 from addin.cli.reports import (
     command_import,
     command_profile,
@@ -113,3 +114,7 @@ def run_command(args: argparse.Namespace) -> int:
             "please report it with the command you ran (set SEGMENT_DEBUG=1 for details).\n"
         )
         return 3
+
+
+# Campaigns and readouts (issue 17).
+COMMANDS.update(campaign=command_campaign, readout=command_readout)

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from addin.cli.campaign_parser import add_campaign_commands
 from segmentation import defaults
 
 DESCRIPTION = """\
@@ -196,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     new = template_commands.add_parser("new", help="copy a template to a new workbook")
     new.add_argument("name", help="the template, e.g. rfm-starter (see: segment template list)")
     new.add_argument("-o", "--output", type=Path, help="where to write it (default: its name)")
+    add_campaign_commands(commands)
     addin_parser = commands.add_parser(
         "addin",
         help="build the Excel add-in (.xlam), or check its installation",

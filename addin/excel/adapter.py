@@ -22,6 +22,9 @@ from addin.sheets.placement import block_bounds, check_free, column_targets
 from addin.workbook import TableRef
 
 CHART_TYPES = {"bar": "bar_clustered", "column": "column_clustered", "line": "line"}
+# Excel's error-bar constants: xlX / xlY, xlErrorBarIncludeBoth, xlErrorBarTypeCustom.
+ERROR_BAR_DIRECTION = {"bar": -4168, "column": 1, "line": 1}
+ERROR_BAR_BOTH, ERROR_BAR_CUSTOM = 1, -4114
 CATEGORY_AXIS, VALUE_AXIS = 1, 2  # Excel's xlCategory and xlValue
 POINTS_PER_CM = 28.35
 ROW_HEIGHT_POINTS = 15.0
@@ -208,6 +211,20 @@ class ExcelWorkbook:
                     axis.AxisTitle.Text = title
             if spec.percent:
                 chart.api[1].Axes(VALUE_AXIS).TickLabels.NumberFormat = "0%"
+            if spec.value_range is not None:
+                axis = chart.api[1].Axes(VALUE_AXIS)
+                axis.MinimumScale, axis.MaximumScale = spec.value_range
+        if spec.error_bars is not None:
+            with contextlib.suppress(Exception):  # the object model differs on macOS
+                below, above = (
+                    self._range(sheet, block.first_data_row, block.column_index(c),
+                                block.last_row, block.column_index(c)).api
+                    for c in spec.error_bars
+                )  # fmt: skip
+                chart.api[1].SeriesCollection(1).ErrorBar(
+                    Direction=ERROR_BAR_DIRECTION[spec.kind], Include=ERROR_BAR_BOTH,
+                    Type=ERROR_BAR_CUSTOM, Amount=above, MinusValues=below,
+                )  # fmt: skip
 
     def save(self, path=None) -> None:  # live workbooks are saved by their user
         return None

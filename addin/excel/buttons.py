@@ -162,3 +162,70 @@ def log_unexpected_error(tag: str, folder: Path | None = None) -> Path:
     except OSError:  # a read-only home: the message still names where it would be
         pass
     return log
+
+
+# Campaigns and readouts (issue 17): both read the campaign from the Settings sheet.
+HELP_TEXT += (
+    "\n\nCampaign: Treatment and Control groups for the segments named on the Settings "
+    "sheet ('Campaign name', 'Campaign segments', 'Control share').\n"
+    "Readout: choose the file of responses; the lift per segment against the control group."
+)
+RESPONSES_FILTER = "Responses (*.csv;*.xlsx;*.parquet),*.csv;*.xlsx;*.parquet"
+
+
+def _campaign(book) -> str:
+    from addin.campaign_pipeline import CampaignOptions, draw_campaign
+
+    _status(book)("Drawing the campaign groups", 0.3)
+    outcome = draw_campaign(ExcelWorkbook(book), CampaignOptions())
+    plan = outcome.plan
+    lines = [
+        f"Campaign '{plan.name}': {len(plan.customers):,} customers on sheet "
+        f"'{outcome.sheets[0]}', {plan.control_share:.0%} of each segment in Control."
+    ]
+    if plan.consent is not None:
+        lines.append(f"Left out: {plan.opted_out:,} who opted out ('{plan.consent.header}').")
+    return "\n".join(lines + outcome.notes)
+
+
+def _readout(book) -> str:
+    try:
+        chosen = book.app.api.GetOpenFilename(RESPONSES_FILTER, 1, "Choose the responses")
+    except AttributeError as exc:  # Excel for Mac's object model differs
+        raise WorkbookError(
+            "Choosing a file from the ribbon works in Excel for Windows. Here, run "
+            "`segment readout WORKBOOK --name NAME --responses FILE` in a terminal."
+        ) from exc
+    if not chosen:  # cancelled
+        return ""
+    return readout_from(book, str(chosen))
+
+
+def readout_from(book, path: str) -> str:
+    """The readout of the Settings sheet's campaign against the responses in ``path``."""
+    from addin.campaign_pipeline import read_out
+    from addin.files.responses import read_responses_file
+    from addin.sheets.settings import read_settings
+
+    workbook = ExcelWorkbook(book)
+    name = read_settings(workbook.read_sheet(names.SETTINGS_SHEET)).get("campaign_name")
+    if not name:
+        raise WorkbookError(
+            f"Type the campaign's name in 'Campaign name' on the {names.SETTINGS_SHEET} sheet, "
+            "then press Readout again."
+        )
+    _status(book)("Reading the responses", 0.2)
+    outcome = read_out(workbook, str(name), read_responses_file(Path(path)),
+                       source=Path(path).name)  # fmt: skip
+    overall = outcome.readout.table.iloc[-1]
+    return "\n".join(
+        [
+            f"Readout of '{outcome.record['name']}' on sheet '{outcome.sheets[0]}': lift "
+            f"{overall['Lift (points)']:.1%} points overall (95% interval "
+            f"{overall['Lift 95% CI low']:.1%} to {overall['Lift 95% CI high']:.1%}).",
+            *outcome.readout.notes,
+        ]
+    )
+
+
+ACTIONS.update(campaign=_campaign, readout=_readout)

@@ -173,21 +173,26 @@ class NewWorkbook:
         category = block.column_index(spec.categories) - 1
         for name in spec.values:
             column = block.column_index(name) - 1
-            chart.add_series(
-                {
-                    "name": [layout.name, block.row - 1, column],
-                    "categories": [layout.name, block.first_data_row - 1, category,
-                                   block.last_row - 1, category],
-                    "values": [layout.name, block.first_data_row - 1, column,
-                               block.last_row - 1, column],
-                }
-            )  # fmt: skip
+            series = {
+                "name": [layout.name, block.row - 1, column],
+                "categories": [layout.name, block.first_data_row - 1, category,
+                               block.last_row - 1, category],
+                "values": [layout.name, block.first_data_row - 1, column,
+                           block.last_row - 1, column],
+            }  # fmt: skip
+            if spec.error_bars is not None:
+                series["x_error_bars" if spec.kind == "bar" else "y_error_bars"] = _error_bars(
+                    layout.name, block, spec.error_bars
+                )
+            chart.add_series(series)
         chart.set_title({"name": spec.title})
         if len(spec.values) == 1:
             chart.set_legend({"none": True})
         values_axis = {"name": spec.y_title} if spec.y_title else {}
         if spec.percent:
             values_axis["num_format"] = "0%"
+        if spec.value_range is not None:
+            values_axis["min"], values_axis["max"] = spec.value_range
         category_axis = {"name": spec.x_title} if spec.x_title else {}
         if spec.kind == "bar":  # horizontal: values along x, categories down y
             category_axis["reverse"] = True  # first row on top, as in the table
@@ -198,3 +203,16 @@ class NewWorkbook:
             chart.set_x_axis(category_axis)
         chart.set_size({"width": spec.width_cm * 37.8, "height": spec.height_cm * 37.8})
         sheet.insert_chart(spec.anchor_row - 1, spec.anchor_column - 1, chart)
+
+
+def _error_bars(sheet: str, block: Block, columns: tuple[str, str]) -> dict:
+    """XlsxWriter's custom error bars: lengths below and above from two block columns."""
+    from xlsxwriter.utility import xl_range_abs
+
+    def area(name: str) -> str:
+        column = block.column_index(name) - 1
+        cells = xl_range_abs(block.first_data_row - 1, column, block.last_row - 1, column)
+        return "='" + sheet.replace("'", "''") + "'!" + cells
+
+    below, above = columns
+    return {"type": "custom", "minus_values": area(below), "plus_values": area(above)}

@@ -18,9 +18,16 @@ import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.data_source import NumDataSource, NumRef
+from openpyxl.chart.error_bar import ErrorBars
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils import (
+    column_index_from_string,
+    get_column_letter,
+    quote_sheetname,
+    range_boundaries,
+)
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -379,4 +386,30 @@ def _chart(ws: Worksheet, block: Block, spec: Chart) -> BarChart | LineChart:
     if spec.percent:
         chart.y_axis.number_format = "0%"
         chart.y_axis.majorGridlines = None
+    if spec.error_bars is not None:
+        chart.series[0].errBars = _error_bars(ws, block, spec.error_bars)
+    if spec.value_range is not None:
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = spec.value_range
     return chart
+
+
+class _ErrorBars(ErrorBars):
+    """openpyxl writes <minus> before <plus>; the schema (and Excel) want plus first."""
+
+    __elements__ = ("errDir", "errBarType", "errValType", "noEndCap", "plus", "minus", "val",
+                    "spPr")  # fmt: skip
+    __nested__ = ErrorBars.__nested__  # the metaclass fills these for the parent class only
+
+
+def _error_bars(ws: Worksheet, block: Block, columns: tuple[str, str]) -> ErrorBars:
+    """Custom error bars whose lengths below and above each bar are two block columns."""
+
+    def source(name: str) -> NumDataSource:
+        column = get_column_letter(block.column_index(name))
+        sheet = quote_sheetname(ws.title)
+        area = f"{sheet}!${column}${block.first_data_row}:${column}${block.last_row}"
+        return NumDataSource(numRef=NumRef(f=area))
+
+    below, above = columns
+    return _ErrorBars(errBarType="both", errValType="cust", noEndCap=False,
+                     minus=source(below), plus=source(above))  # fmt: skip

@@ -72,3 +72,13 @@ def customui_xml() -> str:
         lines.append("        </group>")
     lines += ["      </tab>", "    </tabs>", "  </ribbon>", "</customUI>", ""]
     return "\n".join(lines)
+
+
+# Campaigns and readouts (issue 17).
+BUTTONS += (
+    Button("btnCampaign", "Campaign", "campaign", "FilterToggleFilter", "Campaign",
+           "Treatment and Control groups for the segments named on the Settings sheet."),
+    Button("btnReadout", "Readout", "readout", "ChartInsert", "Campaign",
+           "Choose the responses file: lift per segment against the control group."),
+)  # fmt: skip
+GROUPS = {**GROUPS, "Campaign": "Campaigns"}

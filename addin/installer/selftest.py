@@ -147,12 +147,62 @@ def checks(log: str, customers: str) -> list[Check]:
         Check("Settings", "settings", _action("settings", CUSTOMERS_SHEET,
                                               (names.SETTINGS_SHEET,))),
         Check("Import Log from a CSV file", "import", _import_sample),
+        Check("Campaign on the segmented customers", "campaign", _campaign),
+        Check("Readout of that campaign", "readout", _readout),
         Check("Help", "help", _help),
         *(
             Check(f"{name} as a formula", name, _formula(check, ranges))
             for name, check in FORMULAS.items()
         ),
     ]  # fmt: skip
+
+
+SELFTEST_CAMPAIGN = "Selftest"
+
+
+def _set(book, label: str, value: object) -> None:
+    """A value on the Settings sheet, in the row of its label."""
+    sheet = book.sheets[names.SETTINGS_SHEET]
+    used = sheet.used_range
+    rows = used.options(ndim=2).value
+    row = next(used.row + i for i, cells in enumerate(rows) if cells and cells[0] == label)
+    sheet.range((row, 2), (row, 2)).value = [[value]]
+
+
+def _campaign(book) -> str | None:
+    from addin.campaign_pipeline import segmented_table
+    from addin.excel.adapter import ExcelWorkbook
+    from addin.excel.buttons import ACTIONS
+
+    table = segmented_table(ExcelWorkbook(book))
+    segments = sorted({str(s) for s in table.frame[table.segment_column].dropna()})
+    _set(book, "Campaign name", SELFTEST_CAMPAIGN)
+    _set(book, "Campaign segments", ", ".join(segments))
+    ACTIONS["campaign"](book)
+    sheet = f"{names.CAMPAIGN_PREFIX}{SELFTEST_CAMPAIGN}"
+    return None if sheet in [s.name for s in book.sheets] else f"no sheet '{sheet}'"
+
+
+def _readout(book) -> str | None:
+    import tempfile
+
+    from addin.campaign_pipeline import campaign_customers, find_campaign
+    from addin.excel.adapter import ExcelWorkbook
+    from addin.excel.buttons import readout_from
+
+    workbook = ExcelWorkbook(book)
+    record, _ = find_campaign(workbook, SELFTEST_CAMPAIGN)
+    listed = campaign_customers(workbook, record)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "responses.csv"
+        listed.assign(Response=[i % 2 for i in range(len(listed))])[
+            [columns.CUSTOMER_ID, "Response"]
+        ].to_csv(path, index=False)
+        readout_from(book, str(path))
+    sheet = f"{names.READOUT_PREFIX}{SELFTEST_CAMPAIGN}"
+    if sheet not in [s.name for s in book.sheets]:
+        return f"no sheet '{sheet}'"
+    return None if book.sheets[sheet].charts else "the readout sheet has no chart"
 
 
 def run_checks(book, to_run: list[Check]) -> list[tuple[str, bool, str]]:

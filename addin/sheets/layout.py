@@ -65,6 +65,11 @@ class Chart:
     percent: bool = False
     width_cm: float = 16.0
     height_cm: float = 8.5
+    # Custom error bars on the (single) series: the block's columns holding the distance
+    # below and above each value, e.g. a confidence interval.
+    error_bars: tuple[str, str] | None = None
+    # The value axis' range when the data alone would not show everything (error bars).
+    value_range: tuple[float, float] | None = None
 
 
 # Excel's own red-yellow-green scale: low values red, the median yellow, high green.
@@ -227,6 +232,8 @@ def summary_sheet(result: SegmentationResult, source: str) -> SheetLayout:
         layout.blocks.append(
             Block("quality", quality, quality_row, 1, title="Data quality fixes", fit_width=False)
         )
+    tests = result.rfm_tests if result.rfm_profile is not None else result.cluster_tests
+    add_segment_tests(layout, tests, "segment_tests")
     return layout
 
 
@@ -237,6 +244,7 @@ def clusters_sheet(result: SegmentationResult) -> SheetLayout:
     first = ["Priority", columns.CLUSTER, columns.CLUSTER_NAME]
     profile = profile[first + [c for c in profile.columns if c not in first]]
     profile = profile.sort_values(columns.CLUSTER, kind="stable").reset_index(drop=True)
+    profile = with_stability(profile, getattr(model, "stability_", None))
     validation = model.validation_
     figures = pd.DataFrame(
         {
@@ -247,7 +255,8 @@ def clusters_sheet(result: SegmentationResult) -> SheetLayout:
                 "Calinski-Harabasz (higher is better)",
                 "Smallest cluster share",
                 "Largest cluster share",
-            ],
+            ]
+            + ["Seed-to-seed agreement (adjusted Rand, 1 = same)"],
             "Value": [
                 model.n_clusters_,
                 validation["silhouette"],
@@ -255,7 +264,8 @@ def clusters_sheet(result: SegmentationResult) -> SheetLayout:
                 validation["calinski_harabasz"],
                 validation["smallest_share"],
                 validation["largest_share"],
-            ],
+            ]
+            + [validation.get("seed_agreement", float("nan"))],
         }
     )
     curve = model.k_scores_.rename(
@@ -265,12 +275,15 @@ def clusters_sheet(result: SegmentationResult) -> SheetLayout:
             "calinski_harabasz": "Calinski-Harabasz",
             "davies_bouldin": "Davies-Bouldin",
             "inertia": "Inertia",
+            "least_stable": "Least stable cluster (Jaccard)",
         }
     )
-    notes = [
+    chosen = getattr(model, "k_choice_", "") or (
         f"{model.n_clusters_} clusters chosen by the best silhouette for k in "
-        f"{int(curve['k'].min())}..{int(curve['k'].max())} (k-means, fixed seed). "
-        "Cluster 1 has the highest value per customer.",
+        f"{int(curve['k'].min())}..{int(curve['k'].max())}."
+    )
+    notes = [
+        f"{chosen} K-means, fixed seed; cluster 1 has the highest value per customer.",
         "Features: " + ", ".join(model.feature_names_) + ".",
     ]
     layout = SheetLayout(names.CLUSTERS_SHEET, "Cluster Profiles", notes)
@@ -291,6 +304,7 @@ def clusters_sheet(result: SegmentationResult) -> SheetLayout:
             "Davies-Bouldin": "0.000",
             "Calinski-Harabasz": "#,##0",
             "Inertia": "#,##0",
+            "Least stable cluster (Jaccard)": "0.000",
         },
     )
     layout.blocks += [top, measures, k_block]
@@ -321,6 +335,7 @@ def clusters_sheet(result: SegmentationResult) -> SheetLayout:
         )
     )
     layout.column_widths = {1: 38}
+    add_segment_tests(layout, result.cluster_tests, "cluster_tests")
     return layout
 
 
@@ -337,3 +352,7 @@ def customers_sheet(customers: pd.DataFrame) -> SheetLayout:
         )
     )
     return layout
+
+
+# Segment tests and cluster stability (issue 17); imported last: it builds on Block.
+from addin.sheets.validation_blocks import add_segment_tests, with_stability  # noqa: E402

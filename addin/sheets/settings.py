@@ -185,3 +185,29 @@ def settings_layout():
         )
     )
     return layout
+
+
+# Campaigns and readouts (issue 17): the ribbon's Campaign and Readout buttons read these.
+CAMPAIGN_SETTINGS = (
+    Setting("campaign_name", "Campaign name", "seg_CampaignName", "",
+            "The campaign the Campaign and Readout buttons work on, e.g. Spring win-back.",
+            kind="text"),
+    Setting("campaign_segments", "Campaign segments", "seg_CampaignSegments", "",
+            "The segments it targets, comma-separated, e.g. At Risk, Can't Lose Them.",
+            kind="text"),
+    Setting("control_share", "Control share", "seg_ControlShare",
+            f"{defaults.CONTROL_SHARE:.0%}",
+            "Share of each segment held out as the control group, e.g. 10%.", kind="text"),
+    Setting("baseline_rate", "Baseline response rate", "seg_BaselineRate",
+            f"{defaults.BASELINE_RESPONSE_RATE:.0%}",
+            "The response rate expected without the campaign; sizes the test before launch.",
+            kind="text"),
+    Setting("consent_column", "Opt-out column", "seg_OptOutColumn", "",
+            "The column saying who opted out (or consented); blank: found by its header.",
+            kind="text"),
+    Setting("pseudonymise", "Pseudonymise IDs", "seg_Pseudonymise", "no",
+            "yes: campaign lists carry keyed pseudonyms, not customer IDs (key: the "
+            "SEGMENT_PSEUDONYM_KEY variable or ~/.segmentation/pseudonym.key).",
+            choices=("yes", "no"), kind="yesno"),
+)  # fmt: skip
+SETTINGS = SETTINGS + CAMPAIGN_SETTINGS

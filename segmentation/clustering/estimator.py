@@ -38,10 +38,17 @@ from segmentation.clustering.naming import (
     describe_cluster,
     make_unique_names,
 )
-from segmentation.defaults import K_RANGE, MAX_CLUSTERS, MIN_CLUSTERS, RANDOM_STATE
+from segmentation.defaults import (
+    BOOTSTRAP_SAMPLE,
+    K_RANGE,
+    MAX_CLUSTERS,
+    MIN_CLUSTERS,
+    RANDOM_STATE,
+)
 from segmentation.errors import SegmentationError, SegmentationWarning
 from segmentation.reading.aggregate import exact_sums
 from segmentation.rfm.scoring import require_columns
+from segmentation.validation.stability import bootstrap_stability, choose_k, seed_agreement
 
 SMALL_SEGMENT_SHARE = 0.05
 
@@ -231,8 +238,14 @@ class ClusterSegmenter(BaseEstimator):
                 }
             )
             fitted[k] = model
+        # Bootstrap stability per k on a hash sample; auto k prefers all-stable clusters.
+        subset = fit_points[:, : min(len(fit_data), BOOTSTRAP_SAMPLE)]
+        stability = {k: bootstrap_stability(subset, fitted[k].labels[: subset.shape[1]], k,
+                                            seed=self.random_state) for k in fitted}  # fmt: skip
+        for row in curve:
+            row["least_stable"] = float(np.nanmin(stability[row["k"]]))
         self.k_scores_ = pd.DataFrame(curve)
-        best = max(curve, key=lambda row: (round(row["silhouette"], 6), -row["k"]))["k"]
+        best, self.k_choice_ = choose_k(curve, stability, automatic=len(candidates) > 1)
         centers = fitted[best].centers
 
         raw_labels = nearest(points, centers)
@@ -248,6 +261,10 @@ class ClusterSegmenter(BaseEstimator):
         self._name_clusters(table, labels)
         shares = np.bincount(labels, minlength=best) / n  # over all customers
         self._validate(fit_data, labels[sample], check, shares)
+        self.stability_ = stability[best][canonical]
+        self.validation_["seed_agreement"] = seed_agreement(
+            subset, fitted[best].labels[: subset.shape[1]], best, seed=self.random_state
+        )
         self.n_customers_ = n
         small = [
             f"{self.names_[i]} ({shares[i]:.1%})"
@@ -360,6 +377,8 @@ class ClusterSegmenter(BaseEstimator):
             "k_scores": self.k_scores_.to_dict(orient="records"),
             "validation": dict(self.validation_),
             "n_customers": self.n_customers_,
+            "stability": [None if np.isnan(v) else float(v) for v in self.stability_],
+            "k_choice": self.k_choice_,
         }
 
     @classmethod
@@ -386,4 +405,8 @@ class ClusterSegmenter(BaseEstimator):
         model.k_scores_ = pd.DataFrame(data["k_scores"])
         model.validation_ = dict(data["validation"])
         model.n_customers_ = int(data["n_customers"])
+        # Models saved before stability was measured have none.
+        stability = data.get("stability") or [None] * model.n_clusters_
+        model.stability_ = np.array([np.nan if v is None else v for v in stability], float)
+        model.k_choice_ = str(data.get("k_choice") or "")
         return model

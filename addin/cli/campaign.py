@@ -1,0 +1,176 @@
+"""segment campaign / segment readout: over workbook files, written safely."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from addin import names
+from addin.campaign_pipeline import CampaignOptions, draw_campaign, read_out, split_list
+from addin.cli.run import backup_path
+from addin.errors import WorkbookError
+from addin.files.export import export_groups
+from addin.files.responses import read_responses_file
+from addin.files.safety import (
+    WORKBOOK_SUFFIXES,
+    atomic_write,
+    check_readable,
+    check_writable,
+    describe_at_risk,
+    parts_at_risk,
+)
+from addin.files.xlsx import FileWorkbook
+from addin.sheets.model_sheet import read_record
+
+
+def _output(args: argparse.Namespace, suffix: str) -> Path:
+    source: Path = args.workbook
+    check_readable(source)
+    if source.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise WorkbookError(
+            f"'{source.name}' is not a workbook: campaigns live in the .xlsx or .xlsm workbook "
+            "that `segment run` wrote."
+        )
+    output = source if args.in_place else args.output
+    if output is None:
+        output = source.with_name(f"{source.stem}.{suffix}{source.suffix.lower()}")
+    if output.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise WorkbookError(f"The output must be an .xlsx or .xlsm file; got '{output.name}'.")
+    if not args.in_place and output.exists() and output.resolve() == source.resolve():
+        raise WorkbookError(
+            "The output would overwrite the input. Use --in-place to update the input "
+            "(a backup is made), or choose another -o."
+        )
+    check_writable(output)
+    return output
+
+
+def _open(args: argparse.Namespace) -> tuple[FileWorkbook, list]:
+    book = FileWorkbook(args.workbook)
+    record = read_record(book.read_sheet(names.MODEL_SHEET))
+    ours = set(record.get("output_sheets") or [])
+    ours |= {s for s in book.sheet_names() if s.startswith((names.CAMPAIGN_PREFIX,
+                                                            names.READOUT_PREFIX))}  # fmt: skip
+    at_risk = parts_at_risk(args.workbook, ignore_sheets=ours | {names.CAMPAIGNS_SHEET})
+    if at_risk and args.in_place:
+        raise WorkbookError(
+            f"'{args.workbook.name}' contains {describe_at_risk(at_risk)}, which this tool "
+            "cannot carry through a rewrite. It was not changed. Run with -o to write a new "
+            "workbook instead."
+        )
+    return book, at_risk
+
+
+def _save(book: FileWorkbook, args: argparse.Namespace, output: Path, notes: list[str]) -> None:
+    if args.in_place:
+        backup = backup_path(args.workbook)
+        shutil.copy2(args.workbook, backup)
+        notes.append(f"A backup of the original was saved as '{backup.name}'.")
+    atomic_write(output, book.save)
+
+
+def command_campaign(args: argparse.Namespace) -> int:
+    output = _output(args, "campaign")
+    book, at_risk = _open(args)
+    options = CampaignOptions(
+        name=args.name,
+        segments=split_list(args.segments) if args.segments else None,
+        control_share=args.control,
+        baseline=args.baseline,
+        consent_column=args.opt_out_column,
+        segment_column=args.segment_column,
+        seed=args.seed,
+        redraw=args.redraw,
+        pseudonym_key=_key(args),
+    )
+    outcome = draw_campaign(book, options)
+    notes = list(outcome.notes)
+    if at_risk:
+        notes.append(f"The input has {describe_at_risk(at_risk)} that cannot be copied into "
+                     f"the output workbook; '{args.workbook.name}' keeps them.")  # fmt: skip
+    files = []
+    if args.export is not None:  # before the workbook: a refused export writes nothing
+        files = export_groups(outcome.plan.customers, args.export, outcome.plan.name,
+                              replace=args.redraw)  # fmt: skip
+    _save(book, args, output, notes)
+    if not args.quiet:
+        print_campaign(outcome, output, files, notes)
+    return 0
+
+
+def print_campaign(outcome, output: Path, files: list[Path], notes: list[str]) -> None:
+    plan = outcome.plan
+    out = sys.stdout
+    out.write(f"\nCampaign '{plan.name}': {len(plan.customers):,} customers, control share "
+              f"{plan.control_share:.0%} per segment (seed {plan.seed}).\n")  # fmt: skip
+    if plan.consent is not None:
+        out.write(f"Left out: {plan.opted_out:,} who opted out ('{plan.consent.header}').\n")
+    table = plan.power
+    out.write(f"\n  {'segment':<28} {'treatment':>10} {'control':>8} {'detectable lift':>16}\n")
+    for _, row in table.iterrows():
+        lift = row["Detectable lift (points)"]
+        shown = f"{lift:>15.1%}" if np.isfinite(lift) else f"{'no test':>15}"
+        out.write(f"  {row['Segment']:<28} {row['Treatment']:>10,} {row['Control']:>8,} "
+                  f"{shown}\n")  # fmt: skip
+    for note in notes:
+        out.write(f"\nNote: {note}")
+    out.write(f"\n\nWritten: {output}\n  sheets: {', '.join(outcome.sheets[:1])}\n")
+    if files:
+        out.write(f"  exports: {len(files)} CSV files in {files[0].parent}\n")
+
+
+def command_readout(args: argparse.Namespace) -> int:
+    output = _output(args, "readout")
+    responses = read_responses_file(args.responses)
+    book, at_risk = _open(args)
+    name = args.name or _settings_name(book)
+    outcome = read_out(
+        book, name, responses, source=args.responses.name,
+        response_column=args.response_column, revenue_column=args.revenue_column,
+        pseudonym_key=_key(args),
+    )  # fmt: skip
+    notes = list(outcome.readout.notes)
+    _save(book, args, output, notes)
+    if not args.quiet:
+        print_readout(outcome, output, notes)
+    return 0
+
+
+def _settings_name(book: FileWorkbook) -> str:
+    from addin.sheets.settings import read_settings
+
+    name = read_settings(book.read_sheet(names.SETTINGS_SHEET)).get("campaign_name")
+    if not name:
+        raise WorkbookError("Name the campaign to read out with --name.")
+    return str(name)
+
+
+def print_readout(outcome, output: Path, notes: list[str]) -> None:
+    table = outcome.readout.table
+    out = sys.stdout
+    out.write(f"\nReadout of '{outcome.record['name']}':\n")
+    out.write(f"  {'segment':<28} {'treated':>8} {'control':>8} {'lift':>8} "
+              f"{'95% interval':>18} {'adj. p':>8}\n")  # fmt: skip
+    for _, row in table.iterrows():
+        adjusted = row["Adjusted p (BH)"]
+        shown = row["p-value"] if pd.isna(adjusted) else adjusted
+        out.write(f"  {row['Segment']:<28} {row['Treated']:>8,} {row['Control']:>8,} "
+                  f"{row['Lift (points)']:>8.1%} {row['Lift 95% CI low']:>8.1%} to "
+                  f"{row['Lift 95% CI high']:>6.1%} {shown:>8.4f}\n")  # fmt: skip
+    for note in notes:
+        out.write(f"\nNote: {note}")
+    out.write(f"\n\nWritten: {output}\n  sheet: {', '.join(outcome.sheets)}\n")
+
+
+def _key(args: argparse.Namespace) -> bytes | None:
+    """The pseudonym key asked for with --pseudonymise (a file, or the environment)."""
+    if args.pseudonymise is None:
+        return None
+    from segmentation.privacy.pseudonyms import load_key
+
+    return load_key(args.pseudonymise or None)

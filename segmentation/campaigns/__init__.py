@@ -1,0 +1,1 @@
+"""Campaigns against control groups: who is treated, how much a test can see, what it found."""
