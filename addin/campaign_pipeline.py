@@ -51,7 +51,11 @@ def parse_share(value: object, parameter: str) -> float:
         number /= 100
     if not 0 < number < 1:
         raise SegmentationError.bad_parameter(
-            "campaign", parameter, value, "a share between 0% and 100% (both excluded), e.g. 10%"
+            "campaign",
+            parameter,
+            value,
+            "a share between 0% and 100% (both excluded), e.g. 10%",
+            label=parameter.replace("_", " "),
         )
     return number
 
@@ -111,6 +115,7 @@ def check_name(name: str) -> str:
         raise SegmentationError.bad_parameter(
             "campaign", "campaign_name", name,
             f"a name of 1 to {MAX_NAME} characters without [ ] : * ? / \\ or '",
+            label="the campaign name",
         )  # fmt: skip
     return name
 

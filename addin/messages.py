@@ -74,6 +74,21 @@ FUNCTIONS: Vocabulary = {
     "columns": ("the column headers", lambda v: None),
     "categorical": ("columns", lambda v: None),
 }
+# Campaigns are run from the command line and the ribbon, never from a function.
+FUNCTIONS.update(
+    dict.fromkeys(
+        (
+            "response_column",
+            "revenue_column",
+            "segment_run",
+            "redraw",
+            "campaign_name",
+            "campaign_segments",
+            "pseudonymise",
+        ),
+        ("the campaign", lambda v: None),
+    )
+)
 
 
 def worded(exc: BaseException, vocabulary: Vocabulary) -> str:

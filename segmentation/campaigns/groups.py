@@ -74,6 +74,7 @@ def check_control_share(control_share: float) -> float:
             "control_share",
             control_share,
             "a share between 0% and 100% (both excluded), such as 10%",
+            label="the control share",
         )
     return share
 

@@ -86,7 +86,11 @@ def plan_campaign(
     power.check_rate(baseline)
     if not str(name).strip():
         raise SegmentationError.bad_parameter(
-            "plan_campaign", "campaign_name", name, "a name such as 'Spring win-back'"
+            "plan_campaign",
+            "campaign_name",
+            name,
+            "a name such as 'Spring win-back'",
+            label="the campaign name",
         )
     for column in (id_column, segment_column):
         if column not in table.columns:

@@ -49,6 +49,7 @@ def check_rate(baseline: float) -> float:
             "baseline_rate",
             baseline,
             "a response rate between 0% and 100% (both excluded), such as 5%",
+            label="the baseline response rate",
         )
     return rate
 

@@ -29,6 +29,10 @@ PYTHON_SYNTAX = re.compile(
     r"\b[a-z]+_[a-z_]+=|\b[a-z_]+=[\[{'\"]|RFMSegmenter|ClusterSegmenter|SegmentMap\b"
     r"|CustomerData|read_customers|SegmentationError"
 )
+# Fixes whose setting is chosen at run time, and the settings each can suggest.
+DYNAMIC_SUGGESTIONS = {
+    "segmentation/campaigns/readout.py": ("response_column", "revenue_column"),
+}
 VOCABULARIES = {
     "command line": messages.COMMAND_LINE,
     "Excel": messages.EXCEL,
@@ -108,8 +112,12 @@ def _suggested_settings() -> dict[str, str]:
         suggest = _keyword(call, "suggest")
         if isinstance(suggest, ast.Dict):
             for key in suggest.keys:
-                assert isinstance(key, ast.Constant), f"{where}: a suggested setting by name"
-                settings[key.value] = where
+                if isinstance(key, ast.Constant):
+                    settings[key.value] = where
+                    continue
+                module = where.rsplit(":", 1)[0]
+                assert module in DYNAMIC_SUGGESTIONS, f"{where}: name the settings it suggests"
+                settings.update(dict.fromkeys(DYNAMIC_SUGGESTIONS[module], where))
     return settings
 
 
