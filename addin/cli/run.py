@@ -157,7 +157,7 @@ def macros_dropped_note(source: Path, output: Path) -> str:
     return (
         f"'{source.name}' holds macros (a VBA project), which an .xlsx file cannot hold, so "
         f"'{output.name}' was written without them; '{source.name}' still has them. To keep "
-        f"them, write to an .xlsm file: -o \"{output.with_suffix('.xlsm')}\"."
+        f'them, write to an .xlsm file: -o "{output.with_suffix(".xlsm")}".'
     )
 
 

@@ -102,8 +102,8 @@ def _fill(cell: etree._Element, value: object) -> bool:
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
             return False
-        etree.SubElement(cell, _M + "v").text = repr(value) if isinstance(value, float) else str(
-            value
+        etree.SubElement(cell, _M + "v").text = (
+            repr(value) if isinstance(value, float) else str(value)
         )
         return True
     text = clean_text(str(value))

@@ -220,4 +220,3 @@ def _delete_with_rels(package: Package, part: str) -> None:
         if target is not None:
             package.delete_part(target)
     package.delete_part(part)
-

@@ -246,8 +246,10 @@ class Transplant:
             return True
         rel = rels.by_id(chart.get(_R + "id"))
         target = rels.target(rel) if rel is not None else None
-        return target is not None and self.target.has(target) and (
-            _chart_title(self.target, target) in self.chart_titles
+        return (
+            target is not None
+            and self.target.has(target)
+            and (_chart_title(self.target, target) in self.chart_titles)
         )
 
     def _release(self, name: str, part: str) -> list[tuple[etree._Element, dict]]:
