@@ -33,6 +33,9 @@ from addin.sheets.layout import SheetLayout
 _M = f"{{{MAIN_NS}}}"
 _CALC_CHAIN_REL = REL_TYPE + "calcChain"
 _VBA_TYPE = "application/vnd.ms-office.vbaProject"
+# Output tables longer than this are written in bulk (addin.files.bulk_sheet): XlsxWriter
+# spends microseconds per cell, and the Customers sheet of a log has thousands of rows.
+RENDER_BULK_ROWS = 500
 
 
 class PackageEditor:
@@ -141,7 +144,7 @@ class PackageEditor:
     def _write_sheets(self) -> None:
         from addin.files.newbook import NewWorkbook
 
-        rendered_book = NewWorkbook()
+        rendered_book = NewWorkbook(bulk_rows=RENDER_BULK_ROWS)
         for layout in self.layouts.values():
             rendered_book.write_sheet(layout)
         titles = {chart.title for layout in self.layouts.values() for chart in layout.charts}

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from addin.files.package.zipwriter import ZipWriter
+
 CONTENT_TYPES = "[Content_Types].xml"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -211,9 +213,23 @@ class Package:
 
     # ----------------------------------------------------------------- saving
     def save(self, path: Path) -> None:
-        """Write the package; unchanged parts keep their bytes, compression and date."""
+        """Write the package; unchanged parts keep their compressed bytes and date."""
         self.write(CONTENT_TYPES, serialize(self.content_types))
-        with zipfile.ZipFile(path, "w") as out:
+        try:
+            with open(path, "wb") as target:
+                writer = ZipWriter(target)
+                for name in self.names():
+                    info = self._infos.get(name)
+                    if name in self._changed:
+                        writer.add(name, self._changed[name], _date_of(info))
+                    else:
+                        writer.copy(self._zip.fp, info)
+                writer.close()
+        except (OverflowError, ValueError):  # ZIP64 or an unusual entry: zipfile does it
+            self._save_with_zipfile(path)
+
+    def _save_with_zipfile(self, path: Path) -> None:
+        with zipfile.ZipFile(path, "w", allowZip64=True) as out:
             for name in self.names():
                 info = self._infos.get(name)
                 if name in self._changed:

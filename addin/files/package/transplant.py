@@ -12,6 +12,7 @@ to go is named in a note.
 from __future__ import annotations
 
 import posixpath
+import re
 
 from lxml import etree
 
@@ -54,28 +55,33 @@ def _part_of(package: Package, source: str, rel_type: str) -> str | None:
     return rels.target(found[0]) if found else None
 
 
-def _shared_strings(rendered: Package) -> list[etree._Element]:
+_STRING_ITEM = re.compile(rb"<si>(.*?)</si>", re.DOTALL)
+_SHARED_CELL = re.compile(rb'<c\b([^>]*?)\bt="s"([^>]*)><v>(\d+)</v></c>')
+_STYLE_ATTRIBUTE = re.compile(rb'(<(?:c|row)\b[^>]*?\bs=")(\d+)(")')
+
+
+def _shared_strings(rendered: Package) -> list[bytes]:
+    """The rendered package's shared strings, each as the XML inside its ``<si>``."""
     part = _part_of(rendered, rendered.workbook_part(), _STRINGS_REL)
     if part is None or not rendered.has(part):
         return []
-    return parse(rendered.read(part)).findall(_M + "si")
+    return _STRING_ITEM.findall(rendered.read(part))
 
 
-def _prepare_sheet(root, strings, xf_map: dict[int, int], dxf_map: dict[int, int]) -> None:
-    """Inline strings, the user's style indexes, and no second selected tab."""
-    for cell in root.iter(_M + "c"):
-        if cell.get("s") is not None:
-            cell.set("s", str(xf_map.get(int(cell.get("s")), 0)))
-        if cell.get("t") == "s":
-            value = cell.find(_M + "v")
-            inline = etree.SubElement(cell, _M + "is")
-            for child in strings[int(value.text)]:
-                inline.append(etree.fromstring(etree.tostring(child)))
-            cell.remove(value)
-            cell.set("t", "inlineStr")
-    for row in root.iter(_M + "row"):
-        if row.get("s") is not None:
-            row.set("s", str(xf_map.get(int(row.get("s")), 0)))
+def _prepare_sheet(data: bytes, strings: list[bytes], xf_map: dict[int, int],
+                   dxf_map: dict[int, int]) -> etree._Element:  # fmt: skip
+    """A rendered sheet with inline strings, the user's style indexes and no second
+    selected tab. Cells are rewritten on the bytes XlsxWriter wrote (tens of thousands
+    of them), the few other elements on the parsed tree."""
+    data = _STYLE_ATTRIBUTE.sub(
+        lambda m: m.group(1) + str(xf_map.get(int(m.group(2)), 0)).encode() + m.group(3), data
+    )
+    data = _SHARED_CELL.sub(
+        lambda m: b"<c" + m.group(1) + b't="inlineStr"' + m.group(2) + b"><is>"
+        + strings[int(m.group(3))] + b"</is></c>",
+        data,
+    )  # fmt: skip
+    root = parse(data)
     for col in root.iter(_M + "col"):
         if col.get("style") is not None:
             col.set("style", str(xf_map.get(int(col.get("style")), 0)))
@@ -84,6 +90,7 @@ def _prepare_sheet(root, strings, xf_map: dict[int, int], dxf_map: dict[int, int
             rule.set("dxfId", str(dxf_map.get(int(rule.get("dxfId")), 0)))
     for view in root.iter(_M + "sheetView"):
         view.attrib.pop("tabSelected", None)
+    return root
 
 
 def _chart_title(package: Package, part: str) -> str:
@@ -140,8 +147,8 @@ class Transplant:
         )
 
     def _move(self, name: str, source: str, state: str, old) -> None:
-        root = parse(self.rendered.read(source))
-        _prepare_sheet(root, self.strings, self.xf_map, self.dxf_map)
+        root = _prepare_sheet(self.rendered.read(source), self.strings, self.xf_map,
+                              self.dxf_map)  # fmt: skip
         kept: list[tuple[etree._Element, dict]] = []
         if old is not None and old.part is not None and self.target.has(old.part):
             part = old.part
