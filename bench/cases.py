@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from bench import workbook_cases
+
 
 @dataclass(frozen=True)
 class Case:
@@ -312,3 +314,6 @@ CASES.update(
         for name, (step, function, _) in PEERS.items()
     }
 )
+
+# Workbook refresh in place, beside an openpyxl load and save (issue 13).
+workbook_cases.register(CASES, PEERS, Case)

@@ -58,6 +58,7 @@ class FileWorkbook:
             self.editor = PackageEditor(self.path)
             self.editor.sheet_names()
             self._values = _ValueReader(self.path)
+            self._read: dict[str, list[list[object]]] = {}
         except (KeyError, ValueError, OSError, StopIteration, zipfile.BadZipFile) as exc:
             raise WorkbookError(
                 f"'{self.path.name}' could not be read as a workbook ({exc}). Open it in "
@@ -113,7 +114,9 @@ class FileWorkbook:
         """
         if sheet in self.editor.layouts:
             return layout_rows(self.editor.layouts[sheet])
-        return self._values.rows(sheet) or []
+        if sheet not in self._read:  # finding the table and reading it share one read
+            self._read[sheet] = self._values.rows(sheet) or []
+        return self._read[sheet]
 
     # ------------------------------------------------------------------ writing
     def write_columns(self, ref: TableRef, frame: pd.DataFrame, formats: dict[str, str]) -> None:
