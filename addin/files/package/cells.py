@@ -136,11 +136,14 @@ def _place(row: etree._Element, number: int, column: int, style: int | None, val
         previous = at
         if cell.get("r") is None:
             cell.set("r", f"{column_letters(at)}{number}")  # later cells keep their place
-    new = etree.Element(_M + "c", r=f"{column_letters(column)}{number}")
+    # Made inside the row, so it shares the row's namespace (no prefix of its own).
+    new = etree.SubElement(row, _M + "c", r=f"{column_letters(column)}{number}")
     if style is not None:
         new.set("s", str(style))
     if _fill(new, value):
         row.insert(position, new)
+    else:
+        row.remove(new)
 
 
 def write_columns(sheet: etree._Element, header_row: int, columns: list[ColumnWrite]) -> None:
@@ -156,7 +159,7 @@ def write_columns(sheet: etree._Element, header_row: int, columns: list[ColumnWr
     for number in range(header_row, header_row + count + 1):
         row = rows.get(number)
         if row is None:
-            row = etree.Element(_M + "row", r=str(number))
+            row = etree.SubElement(data, _M + "row", r=str(number))
             position = bisect.bisect(numbers, number)
             if position < len(numbers):
                 rows[numbers[position]].addprevious(row)
@@ -220,15 +223,15 @@ def _set_widths(sheet: etree._Element, columns: list[ColumnWrite]) -> None:
         return
     cols = sheet.find(_M + "cols")
     if cols is None:
-        cols = etree.Element(_M + "cols")
+        cols = etree.SubElement(sheet, _M + "cols")
         insert_in_order(sheet, cols)
     covered = [(int(c.get("min")), int(c.get("max"))) for c in cols.iterfind(_M + "col")]
     for write in columns:
         if any(low <= write.column <= high for low, high in covered):
             continue
-        new = etree.Element(_M + "col", min=str(write.column), max=str(write.column),
-                            width=f"{write.width:g}", customWidth="1")  # fmt: skip
         later = [c for c in cols if int(c.get("min", 0)) > write.column]
+        new = etree.SubElement(cols, _M + "col", min=str(write.column), max=str(write.column),
+                               width=f"{write.width:g}", customWidth="1")  # fmt: skip
         if later:
             later[0].addprevious(new)
         else:

@@ -203,7 +203,8 @@ class Package:
         for item in self.content_types.iter(f"{{{CT_NS}}}Default"):
             if item.get("Extension", "").lower() == extension.lower():
                 return
-        item = etree.Element(f"{{{CT_NS}}}Default", Extension=extension, ContentType=content_type)
+        item = etree.SubElement(self.content_types, f"{{{CT_NS}}}Default",
+                                Extension=extension, ContentType=content_type)  # fmt: skip
         self.content_types.insert(0, item)
 
     def workbook_part(self) -> str:

@@ -30,7 +30,7 @@ class StyleSheet:
     def _list(self, tag: str) -> etree._Element:
         found = self.root.find(_M + tag)
         if found is None:
-            found = etree.Element(_M + tag, count="0")
+            found = etree.SubElement(self.root, _M + tag, count="0")
             position = _ORDER.index(tag)
             later = [self.root.find(_M + t) for t in _ORDER[position + 1 :]]
             anchor = next((e for e in later if e is not None), None)
@@ -70,8 +70,9 @@ class StyleSheet:
         if base is not None and base < len(xfs):
             xf = etree.fromstring(etree.tostring(xfs[base]))
         else:
-            xf = etree.Element(_M + "xf", numFmtId="0", fontId="0", fillId="0", borderId="0",
-                               xfId="0")  # fmt: skip
+            xf = etree.fromstring(
+                f'<xf xmlns="{MAIN_NS}" numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+            )
         if number_format:
             xf.set("numFmtId", str(self.number_format_id(number_format)))
             xf.set("applyNumberFormat", "1")
@@ -98,10 +99,13 @@ class StyleSheet:
             xf.set("numFmtId", str(number_formats.get(number, number)))
             xf.set("xfId", "0")  # the user's Normal style
             xf_map[index] = self._add("cellXfs", xf)
-        dxf_map = {
-            index: self._add("dxfs", _copy(dxf))
-            for index, dxf in enumerate(source.iterfind(f"{_M}dxfs/{_M}dxf"))
-        }
+        dxf_map = {}
+        for index, dxf in enumerate(source.iterfind(f"{_M}dxfs/{_M}dxf")):
+            dxf = _copy(dxf)
+            for number_format in dxf.iter(_M + "numFmt"):  # the id space is the workbook's
+                code = number_format.get("formatCode", "")
+                number_format.set("numFmtId", str(self.number_format_id(code)))
+            dxf_map[index] = self._add("dxfs", dxf)
         return xf_map, dxf_map
 
     def to_bytes(self) -> bytes:

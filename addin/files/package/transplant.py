@@ -181,7 +181,7 @@ class Transplant:
             if drawing is not None:
                 rendered_drawing = source_rels.target(source_rels.by_id(drawing.get(_R + "id")))
             else:
-                drawing = etree.Element(_M + "drawing")
+                drawing = etree.SubElement(root, _M + "drawing")
                 insert_in_order(root, drawing)
             new = self._move_drawing(rendered_drawing, kept)
             drawing.set(_R + "id", rels.add(DRAWING_REL, new))
