@@ -56,6 +56,7 @@ class FileWorkbook:
         self.keep_macros: bool | None = None
         try:
             self.editor = PackageEditor(self.path)
+            strict = self.editor.is_strict()
             self.editor.sheet_names()
             self._values = _ValueReader(self.path)
             self._read: dict[str, list[list[object]]] = {}
@@ -64,6 +65,12 @@ class FileWorkbook:
                 f"'{self.path.name}' could not be read as a workbook ({exc}). Open it in "
                 "Excel and save it again, or export the data to a new .xlsx file."
             ) from exc
+        if strict:
+            raise WorkbookError(
+                f"'{self.path.name}' is saved as a Strict Open XML workbook, which this tool "
+                "does not edit. In Excel: File > Save As > Excel Workbook (*.xlsx), then run "
+                "again."
+            )
 
     @property
     def notes(self) -> list[str]:

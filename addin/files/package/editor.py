@@ -25,7 +25,7 @@ from addin.files.package.opc import (
     parse,
     serialize,
 )
-from addin.files.package.styles import StyleSheet
+from addin.files.package.styles import StyleSheet, styles_part
 from addin.files.package.tables import TablePart, grow_table, sheets, tables
 from addin.files.package.transplant import Transplant
 from addin.sheets.layout import SheetLayout
@@ -59,6 +59,11 @@ class PackageEditor:
     def sheet_part(self, sheet: str) -> str | None:
         return next((s.part for s in sheets(self.package) if s.name == sheet), None)
 
+    def is_strict(self) -> bool:
+        """Saved as Strict Open XML (other namespaces), which this editor does not write."""
+        root = parse(self.package.read(self.package.workbook_part()))
+        return not root.tag.startswith(_M)
+
     def has_macros(self) -> bool:
         workbook = self.package.workbook_part()
         return bool(self.package.rels(workbook).of_type(VBA_REL))
@@ -78,8 +83,7 @@ class PackageEditor:
         return self._styles
 
     def _styles_part(self) -> str:
-        rels = self.package.rels(self.package.workbook_part())
-        return rels.target(rels.of_type(REL_TYPE + "styles")[0])
+        return styles_part(self.package)
 
     # ------------------------------------------------------------- saving
     def save(self, path: Path, *, macros: bool | None = None) -> None:

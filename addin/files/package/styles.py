@@ -9,13 +9,44 @@ from __future__ import annotations
 
 from lxml import etree
 
-from addin.files.package.opc import MAIN_NS, parse, serialize
+from addin.files.package.opc import MAIN_NS, REL_TYPE, Package, parse, serialize
 
 _M = f"{{{MAIN_NS}}}"
 FIRST_CUSTOM_FORMAT = 164  # ids below are Excel's built-in number formats
 # The order of the lists in a stylesheet (ECMA-376 CT_Stylesheet).
 _ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles",
           "dxfs", "tableStyles", "colors", "extLst"]  # fmt: skip
+
+
+STYLES_REL = REL_TYPE + "styles"
+STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+# What Excel needs at least: one font, the two reserved fills, one border, one format.
+EMPTY = (
+    f'<styleSheet xmlns="{MAIN_NS}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
+    '</font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill>'
+    '<patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/>'
+    '<right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf '
+    'numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf '
+    'numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles '
+    'count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+)
+
+
+def styles_part(package: Package) -> str:
+    """The workbook's styles part; a minimal one is added to a workbook without any."""
+    workbook = package.workbook_part()
+    rels = package.rels(workbook)
+    found = rels.of_type(STYLES_REL)
+    if found and rels.target(found[0]) and package.has(rels.target(found[0])):
+        return rels.target(found[0])
+    part = package.free_name("xl/styles{}.xml")
+    package.write(part, serialize(parse(EMPTY.encode())))
+    package.set_override(part, STYLES_TYPE)
+    for rel in found:
+        rels.remove(rel)
+    rels.add(STYLES_REL, part)
+    rels.save()
+    return part
 
 
 def _key(element: etree._Element) -> bytes:

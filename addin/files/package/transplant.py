@@ -32,13 +32,12 @@ from addin.files.package.opc import (
     parse,
     serialize,
 )
-from addin.files.package.styles import StyleSheet
+from addin.files.package.styles import StyleSheet, styles_part
 from addin.files.package.tables import sheets, tables
 
 _M, _XDR, _R = f"{{{MAIN_NS}}}", f"{{{DRAWING_NS}}}", f"{{{DOC_REL_NS}}}"
 CHART_MARK = "Segmentation chart"  # the name our charts carry in the drawing
 _ANCHORS = ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor")
-_STYLES_REL = REL_TYPE + "styles"
 _STRINGS_REL = REL_TYPE + "sharedStrings"
 _KINDS = {
     REL_TYPE + "comments": "comments",
@@ -122,9 +121,9 @@ class Transplant:
         self.workbook_part = workbook
         self.workbook = parse(target.read(workbook))
         self.workbook_rels = target.rels(workbook)
-        self.styles_part = _part_of(target, workbook, _STYLES_REL)
+        self.styles_part = styles_part(target)
         self.styles = StyleSheet(target.read(self.styles_part))
-        rendered_styles = _part_of(rendered, rendered.workbook_part(), _STYLES_REL)
+        rendered_styles = styles_part(rendered)
         self.xf_map, self.dxf_map = self.styles.merge(rendered.read(rendered_styles))
         self.strings = _shared_strings(rendered)
         ids = [int(parse(target.read(t.part)).get("id", 0)) for t in tables(target)]

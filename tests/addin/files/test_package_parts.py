@@ -188,3 +188,33 @@ def test_serialised_parts_keep_their_namespace_prefixes():
     )
     again = serialize(parse(text.encode()))
     assert b'mc:Ignorable="x14ac"' in again and b"xmlns:x14ac=" in again
+
+
+def test_a_workbook_without_styles_gets_them(tmp_path):
+    book = rich_books.build(tmp_path / "book.xlsx")
+    package = Package(book)
+    package.delete_part("xl/styles.xml")
+    rels = package.rels("xl/workbook.xml")
+    for rel in rels.of_type(
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+    ):
+        rels.remove(rel)
+    rels.save()
+    bare = tmp_path / "no styles.xlsx"
+    package.save(bare)
+    package.close()
+    assert run_segment("run", bare, "--in-place", "-q") == 0
+    assert ooxml_errors(bare) == []
+
+
+def test_strict_open_xml_gets_a_clear_message(tmp_path, capsys):
+    book = rich_books.build(tmp_path / "book.xlsx")
+    package = Package(book)
+    strict = package.read("xl/workbook.xml").replace(
+        MAIN.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+    )
+    package.write("xl/workbook.xml", strict)
+    package.save(tmp_path / "strict.xlsx")
+    package.close()
+    assert run_segment("run", tmp_path / "strict.xlsx", "-q") == 1
+    assert "saved as a Strict Open XML workbook" in capsys.readouterr().err
