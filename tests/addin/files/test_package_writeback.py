@@ -213,3 +213,12 @@ def test_running_again_replaces_the_columns_and_sheets(decorated, tmp_path):
     assert first["xl/styles.xml"] == second["xl/styles.xml"]
     assert first["xl/worksheets/sheet1.xml"] == second["xl/worksheets/sheet1.xml"]
     assert ooxml_errors(decorated) == []
+
+
+def test_an_xlsm_output_of_a_plain_workbook_is_macro_enabled(decorated, tmp_path):
+    """Excel refuses an .xlsm whose workbook part has the plain content type."""
+    target = tmp_path / "with room for macros.xlsm"
+    assert run_segment("run", decorated, "-o", target, "-q") == 0
+    types = entries(target)["[Content_Types].xml"]
+    assert b"macroEnabled.main+xml" in types and b"sheet.main+xml" not in types
+    assert ooxml_errors(target) == []
