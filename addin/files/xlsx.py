@@ -58,7 +58,7 @@ class FileWorkbook:
             self.editor = PackageEditor(self.path)
             strict = self.editor.is_strict()
             self.editor.sheet_names()
-            self._values = _ValueReader(self.path)
+            self._values: _ValueReader | None = _ValueReader(self.path)
             self._read: dict[str, list[list[object]]] = {}
         except (KeyError, ValueError, OSError, StopIteration, zipfile.BadZipFile) as exc:
             raise WorkbookError(
@@ -122,6 +122,8 @@ class FileWorkbook:
         if sheet in self.editor.layouts:
             return layout_rows(self.editor.layouts[sheet])
         if sheet not in self._read:  # finding the table and reading it share one read
+            if self._values is None:
+                self._values = _ValueReader(self.path)
             self._read[sheet] = self._values.rows(sheet) or []
         return self._read[sheet]
 
@@ -164,6 +166,9 @@ class FileWorkbook:
 
     # ------------------------------------------------------------------- saving
     def save(self, path: Path) -> None:
+        # Let go of the input first (the value reader holds it open): in place, it is
+        # replaced next, which Windows refuses while any handle is open.
+        self._values = None
         self.editor.save(Path(path), macros=self.keep_macros)
 
 

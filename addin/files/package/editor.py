@@ -107,7 +107,10 @@ class PackageEditor:
         if self.layouts:
             self._write_sheets()
         self._set_macros(macros)
-        package.save(Path(path))
+        try:
+            package.save(Path(path))
+        finally:
+            package.close()  # the input may be replaced next (in place), even on Windows
 
     def _write_columns(self, sheet: str, header_row: int, columns, table) -> None:
         part = self.sheet_part(sheet)

@@ -121,12 +121,19 @@ class Package:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self._zip = zipfile.ZipFile(self.path)
-        self._infos = {info.filename: info for info in self._zip.infolist()}
-        self._order = list(self._infos)
+        self._handle: zipfile.ZipFile | None = None
         self._changed: dict[str, bytes] = {}
         self._deleted: set[str] = set()
+        self._index()
         self.content_types = parse(self._zip.read(CONTENT_TYPES))
+
+    def _index(self) -> None:
+        """Where each part is in the file (read again if the file was replaced since)."""
+        status = self.path.stat()
+        self._stamp = (status.st_size, status.st_mtime_ns)
+        self._handle = zipfile.ZipFile(self.path)
+        self._infos = {info.filename: info for info in self._handle.infolist()}
+        self._order = list(self._infos)
 
     # ----------------------------------------------------------------- parts
     def names(self) -> list[str]:
@@ -240,8 +247,22 @@ class Package:
                 else:
                     out.writestr(_copy_info(info), self._zip.read(info))
 
+    @property
+    def _zip(self) -> zipfile.ZipFile:
+        """The source file, opened when needed: closed, it can be replaced (Windows)."""
+        if self._handle is None:
+            status = self.path.stat()
+            if (status.st_size, status.st_mtime_ns) != self._stamp:
+                self._index()  # replaced (saved in place): the same parts, new places
+            else:
+                self._handle = zipfile.ZipFile(self.path)
+        return self._handle
+
     def close(self) -> None:
-        self._zip.close()
+        """Release the source file; reading a part opens it again."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
 
 
 def _date_of(info: zipfile.ZipInfo | None) -> tuple[int, ...]:

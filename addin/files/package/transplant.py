@@ -265,14 +265,14 @@ class Transplant:
         kept, lost = [], []
         for rel in list(rels):
             rel_type, target = rel.get("Type"), rels.target(rel)
-            if target is None:
-                continue
-            if rel_type == DRAWING_REL and self.target.has(target):
+            if rel_type == DRAWING_REL and target is not None and self.target.has(target):
                 kept += self._release_drawing(target)
-            elif rel_type == TABLE_REL:
+            elif rel_type == TABLE_REL and target is not None:
                 self.target.delete_part(target)
             else:
-                lost.append(_KINDS.get(rel_type, posixpath.basename(target)))
+                lost.append(_KINDS.get(rel_type) or posixpath.basename(rel.get("Target", "")))
+                if target is None:  # external (a hyperlink): nothing in the package
+                    continue
                 if rel_type != REL_TYPE + "pivotTable":  # the cache stays, used or not
                     _delete_tree(self.target, target)
                 else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import zipfile
+from pathlib import Path
 
 import numpy as np
 from lxml import etree
@@ -218,3 +219,23 @@ def test_strict_open_xml_gets_a_clear_message(tmp_path, capsys):
     package.close()
     assert run_segment("run", tmp_path / "strict.xlsx", "-q") == 1
     assert "saved as a Strict Open XML workbook" in capsys.readouterr().err
+
+
+def test_saving_releases_the_input_and_reads_the_result_after(tmp_path):
+    """Windows cannot replace a file another handle holds: the save lets go of the input."""
+    import os
+
+    from addin.files.xlsx import FileWorkbook
+    from addin.pipeline import RunOptions, run_pipeline
+
+    source = rich_books.build(tmp_path / "book.xlsx")
+    book = FileWorkbook(source)
+    run_pipeline(book, RunOptions())
+    temporary = tmp_path / "~new.xlsx"
+    book.save(temporary)
+    if Path("/proc/self/fd").exists():
+        open_files = {os.path.realpath(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")}
+        assert str(source.resolve()) not in open_files
+    os.replace(temporary, source)
+    assert names.SUMMARY_SHEET in book.sheet_names()
+    assert [t.name for t in book.tables()][0] == "Customers"
