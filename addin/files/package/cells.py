@@ -120,30 +120,50 @@ def _cell_column(cell: etree._Element, previous: int) -> int:
     return column_number(found.group(1)) if found else previous + 1
 
 
-def _place(row: etree._Element, number: int, column: int, style: int | None, value) -> None:
-    """Write one cell into a row, replacing whatever was in that column."""
-    cells = row.findall(_M + "c")
-    position, previous = len(row), 0
-    for cell in cells:
-        at = _cell_column(cell, previous)
-        if at == column:
-            position = row.index(cell)
-            row.remove(cell)
-            break
-        if at > column:
-            position = row.index(cell)
-            break
-        previous = at
-        if cell.get("r") is None:
-            cell.set("r", f"{column_letters(at)}{number}")  # later cells keep their place
+def _new_cell(row: etree._Element, number: int, column: int, style: int | None, value):
+    """A filled cell at the end of ``row``; None for a blank (no cell needed)."""
     # Made inside the row, so it shares the row's namespace (no prefix of its own).
-    new = etree.SubElement(row, _M + "c", r=f"{column_letters(column)}{number}")
+    cell = etree.SubElement(row, _M + "c", r=f"{column_letters(column)}{number}")
     if style is not None:
-        new.set("s", str(style))
-    if _fill(new, value):
-        row.insert(position, new)
-    else:
-        row.remove(new)
+        cell.set("s", str(style))
+    if _fill(cell, value):
+        return cell
+    row.remove(cell)
+    return None
+
+
+def _last_column(cells: list[etree._Element]) -> int | None:
+    """The last cell's column when it says so (None: count them all)."""
+    if not cells:
+        return 0
+    found = _REFERENCE.match(cells[-1].get("r", ""))
+    return column_number(found.group(1)) if found else None
+
+
+def _write_row(row: etree._Element, number: int, items: list[tuple[int, int | None, object]]):
+    """Cells for ``items`` (column, style, value; by column) into one row, replacing
+    whatever those columns held and keeping every other cell in its place."""
+    cells = row.findall(_M + "c")
+    last = _last_column(cells)
+    if last is not None and items[0][0] > last:  # the usual case: beside the table
+        for column, style, value in items:
+            _new_cell(row, number, column, style, value)
+        return
+    targets = {column for column, _, _ in items}
+    remaining, previous = [], 0
+    for cell in cells:
+        previous = _cell_column(cell, previous)
+        if cell.get("r") is None:
+            cell.set("r", f"{column_letters(previous)}{number}")  # later cells keep their place
+        if previous in targets:
+            row.remove(cell)
+        else:
+            remaining.append((previous, cell))
+    for column, style, value in items:
+        new = _new_cell(row, number, column, style, value)
+        after = next((cell for at, cell in remaining if at > column), None)
+        if new is not None and after is not None:
+            after.addprevious(new)
 
 
 def write_columns(sheet: etree._Element, header_row: int, columns: list[ColumnWrite]) -> None:
@@ -156,6 +176,7 @@ def write_columns(sheet: etree._Element, header_row: int, columns: list[ColumnWr
     numbers = sorted(rows)
     count = max((len(c.values) for c in columns), default=0)
     header_styles = {c.column: _style_at(rows.get(header_row), c.header_like) for c in columns}
+    ordered = sorted(columns, key=lambda c: c.column)
     for number in range(header_row, header_row + count + 1):
         row = rows.get(number)
         if row is None:
@@ -168,11 +189,13 @@ def write_columns(sheet: etree._Element, header_row: int, columns: list[ColumnWr
             numbers.insert(position, number)
             rows[number] = row
         offset = number - header_row
-        for write in columns:
-            if offset == 0:
-                _place(row, number, write.column, header_styles[write.column], write.header)
-            elif offset <= len(write.values):
-                _place(row, number, write.column, write.style, write.values[offset - 1])
+        if offset == 0:
+            items = [(c.column, header_styles[c.column], c.header) for c in ordered]
+        else:
+            items = [(c.column, c.style, c.values[offset - 1]) for c in ordered
+                     if offset <= len(c.values)]  # fmt: skip
+        if items:
+            _write_row(row, number, items)
         _update_spans(row)
     _widen_dimension(sheet, max(c.column for c in columns), header_row + count)
     _set_widths(sheet, [c for c in columns if c.width])
