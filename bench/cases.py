@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from bench import workbook_cases
+
 
 @dataclass(frozen=True)
 class Case:
@@ -317,3 +319,5 @@ CASES.update(
 from bench.campaign_cases import campaign_cases  # noqa: E402
 
 CASES.update(campaign_cases(Case))
+# Workbook refresh in place, beside an openpyxl load and save (issue 13).
+workbook_cases.register(CASES, PEERS, Case)

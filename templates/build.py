@@ -21,12 +21,13 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from addin import names
-from addin.files.xlsx import FileWorkbook, cell_value
+from addin.files.xlsx import cell_value
 from addin.pipeline import RunOptions, run_pipeline
 from addin.sheets.model_sheet import model_layout, read_model
 from addin.sheets.settings import FIRST_SETTING_ROW, SEGMENT_MAP_TABLE, SETTINGS
 from addin.templates import FOLDER, TEMPLATES, sample_data
 from segmentation import get_segment_map
+from templates.openpyxl_book import OpenpyxlWorkbook
 
 FIXED = "2026-01-01T00:00:00Z"
 CORE_PROPERTIES = (
@@ -195,7 +196,7 @@ def normalise(path: Path) -> None:
             target.writestr(fixed, data)
 
 
-def _formula_sheet(book: FileWorkbook) -> None:
+def _formula_sheet(book: OpenpyxlWorkbook) -> None:
     """The UDF in place: =SEGMENT_RFM(...) live with the add-in, last run's values without.
 
     IFERROR falls back to the stored values when the function is unknown (no add-in,
@@ -229,15 +230,15 @@ def _formula_sheet(book: FileWorkbook) -> None:
         sheet.column_dimensions[letter].width = width
 
 
-def _run(path: Path, options: RunOptions) -> FileWorkbook:
+def _run(path: Path, options: RunOptions) -> OpenpyxlWorkbook:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        book = FileWorkbook(path)
+        book = OpenpyxlWorkbook(path)
         run_pipeline(book, options)
     return book
 
 
-def _finish(book: FileWorkbook, target: Path) -> None:
+def _finish(book: OpenpyxlWorkbook, target: Path) -> None:
     book.book.active = 0
     book.book.properties.creator = "Customer segmentation templates"
     book.save(target)
@@ -328,7 +329,7 @@ def build_team_scoring(target: Path, folder: Path) -> None:
     _settings_sheet(book, {"method": "both", "use_saved_model": "yes"})
     draft = folder / "team.xlsx"
     book.save(draft)
-    team = FileWorkbook(draft)
+    team = OpenpyxlWorkbook(draft)
     model = read_model(model_rows)
     record = {
         "input_sheet": "Customers",

@@ -25,8 +25,6 @@ from addin.files.safety import (
     atomic_write,
     check_readable,
     check_writable,
-    describe_at_risk,
-    parts_at_risk,
 )
 from addin.files.xlsx import FileWorkbook
 from addin.pipeline import (
@@ -37,7 +35,6 @@ from addin.pipeline import (
     segment_frame,
     write_results,
 )
-from addin.sheets.model_sheet import read_record
 from segmentation import names as columns
 
 
@@ -117,20 +114,11 @@ def command_run(args: argparse.Namespace) -> int:
             "The output would overwrite the input. Use --in-place to update the input "
             "(a backup is made), or choose another -o."
         )
-    at_risk = []
     if is_workbook:
         book = FileWorkbook(source)
-        record = read_record(book.read_sheet(names.MODEL_SHEET))
-        at_risk = parts_at_risk(source, ignore_sheets=set(record.get("output_sheets") or []))
-    if is_workbook:
+        book.keep_macros = output.suffix.lower() == ".xlsm"
         if args.in_place:
             check_writable(source)
-        if at_risk and args.in_place:
-            raise WorkbookError(
-                f"'{source.name}' contains {describe_at_risk(at_risk)}, which this tool "
-                "cannot carry through a rewrite. It was not changed. Run without --in-place "
-                "to write the results to a new workbook instead."
-            )
     check_writable(output)
 
     bar = ProgressBar(enabled=not args.quiet)
@@ -145,17 +133,15 @@ def command_run(args: argparse.Namespace) -> int:
                 )
         else:
             book, outcome = run_on_data_file(source, options, args, output, bar.update)
-        if is_workbook and at_risk:
-            outcome.warnings.append(
-                f"The input has {describe_at_risk(at_risk)} that cannot be copied into the "
-                f"output workbook; '{source.name}' keeps them unchanged."
-            )
+        if is_workbook and book.has_macros() and not book.keep_macros:
+            outcome.warnings.append(macros_dropped_note(source, output))
         if args.in_place:
             backup = backup_path(source)
             shutil.copy2(source, backup)
             outcome.warnings.append(f"A backup of the original was saved as '{backup.name}'.")
         bar.update("Saving the workbook", 0.95)
         atomic_write(output, book.save)
+        outcome.warnings += getattr(book, "notes", [])
         if args.save_model:
             outcome.result.model.save(args.save_model)
         bar.update("Done", 1.0)
@@ -164,6 +150,15 @@ def command_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print_summary(outcome, output)
     return 0
+
+
+def macros_dropped_note(source: Path, output: Path) -> str:
+    """An .xlsx cannot hold a VBA project: say so, and how to keep the macros."""
+    return (
+        f"'{source.name}' holds macros (a VBA project), which an .xlsx file cannot hold, so "
+        f"'{output.name}' was written without them; '{source.name}' still has them. To keep "
+        f'them, write to an .xlsm file: -o "{output.with_suffix(".xlsm")}".'
+    )
 
 
 def write_customers_file(path: Path, customers: pd.DataFrame) -> None:

@@ -26,8 +26,10 @@ BULK_ROWS = 5_000  # Excel Tables longer than this are written by addin.files.bu
 class NewWorkbook:
     """A workbook that exists only as the sheets written into it; saved with XlsxWriter."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, bulk_rows: int | None = None) -> None:
         self._layouts: dict[str, SheetLayout] = {}
+        # Tables longer than this go through addin.files.bulk_sheet.
+        self.bulk_rows = BULK_ROWS if bulk_rows is None else bulk_rows
 
     def sheet_names(self) -> list[str]:
         return list(self._layouts)
@@ -124,7 +126,7 @@ class NewWorkbook:
         top, left = block.row - 1, block.column - 1
         bulk = (
             block.table_name is not None
-            and len(frame) > BULK_ROWS
+            and len(frame) > self.bulk_rows
             and block.header
             and bulk_sheet.can_write(frame)
         )

@@ -1,4 +1,4 @@
-"""Keeping users' work safe: locks, formats we cannot read, parts we cannot keep, atomic saves."""
+"""Keeping users' work safe: locks, formats we cannot read, atomic saves."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import stat
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -99,46 +98,9 @@ def check_writable(path: Path) -> None:
         )
 
 
-@dataclass(frozen=True)
-class AtRisk:
-    """Something in a workbook that openpyxl cannot carry into a saved copy."""
-
-    what: str
-    part: str
-
-
-# Package parts openpyxl does not read back, so a saved copy would silently lose them.
-_DROPPED_PARTS = (
-    ("xl/charts/chart", "chart"),
-    ("xl/chartsheets/", "chart sheet"),
-    ("xl/media/", "picture"),
-    ("xl/pivotTables/", "pivot table"),
-    ("xl/slicers/", "slicer"),
-    ("xl/timelines/", "timeline"),
-    ("xl/ctrlProps/", "form control"),
-    ("xl/activeX/", "ActiveX control"),
-    ("xl/embeddings/", "embedded object"),
-)
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-
-
-def _targets(package: zipfile.ZipFile, part: str) -> list[str]:
-    """Parts that ``part`` points to, as package paths."""
-    folder, name = posixpath.split(part)
-    rels = posixpath.join(folder, "_rels", name + ".rels")
-    if rels not in package.namelist():
-        return []
-    root = ElementTree.fromstring(package.read(rels))
-    found = []
-    for rel in root.iter(f"{_REL_NS}Relationship"):
-        if rel.get("TargetMode") == "External":
-            continue
-        target = rel.get("Target", "")
-        path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-        found.append(posixpath.normpath(path))
-    return found
 
 
 def sheet_part_names(package: zipfile.ZipFile) -> dict[str, str]:
@@ -156,58 +118,6 @@ def sheet_part_names(package: zipfile.ZipFile) -> dict[str, str]:
         for sheet in workbook.iter(f"{_MAIN_NS}sheet")
         if sheet.get(_DOC_REL) in by_id
     }
-
-
-def _sheet_parts(package: zipfile.ZipFile) -> dict[str, set[str]]:
-    """Sheet name -> every part reachable from that sheet (drawings, charts, media, ...)."""
-    reachable: dict[str, set[str]] = {}
-    for name, start in sheet_part_names(package).items():
-        seen: set[str] = set()
-        todo = [start] if start else []
-        while todo:
-            part = todo.pop()
-            if part in seen:
-                continue
-            seen.add(part)
-            todo.extend(_targets(package, part))
-        reachable[name] = seen
-    return reachable
-
-
-def parts_at_risk(path: Path, *, ignore_sheets: set[str] | frozenset = frozenset()) -> list[AtRisk]:
-    """Charts, pictures, shapes, pivot tables and controls a rewrite would lose.
-
-    Parts reachable only from ``ignore_sheets`` (sheets we write again ourselves, such
-    as an earlier run's summary charts) do not count.
-    """
-    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        return []
-    found = []
-    with zipfile.ZipFile(path) as package:
-        try:
-            by_sheet = _sheet_parts(package)
-        except (KeyError, ElementTree.ParseError):
-            by_sheet = {}
-        ours = set().union(*(parts for name, parts in by_sheet.items() if name in ignore_sheets))
-        theirs = set().union(*(p for name, p in by_sheet.items() if name not in ignore_sheets))
-        for name in package.namelist():
-            if name in ours and name not in theirs:
-                continue
-            for prefix, what in _DROPPED_PARTS:
-                if name.startswith(prefix) and not name.endswith(".rels"):
-                    found.append(AtRisk(what, name))
-            if name.startswith("xl/drawings/drawing") and name.endswith(".xml"):
-                text = package.read(name)
-                if b"<xdr:sp>" in text or b"<xdr:sp " in text or b"<xdr:cxnSp" in text:
-                    found.append(AtRisk("shape or text box", name))
-    return found
-
-
-def describe_at_risk(items: list[AtRisk]) -> str:
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.what] = counts.get(item.what, 0) + 1
-    return ", ".join(f"{n} {what}{'s' if n > 1 else ''}" for what, n in counts.items())
 
 
 def atomic_write(target: Path, write: Callable[[Path], None]) -> None:

@@ -1,8 +1,8 @@
-"""Workbook files through openpyxl: read tables, add columns, write report sheets.
+"""Workbook files: tables and values read with calamine, results written at package level.
 
-Values are read from a second, values-only view of the file (formulas give their last
-calculated value); everything else the user has (formulas, formatting, names, data
-validation, comments, macros in .xlsm) is kept because we edit the full workbook.
+Reading never loads the whole workbook model; writing goes through
+:mod:`addin.files.package`, so charts, pictures, shapes, pivot tables, VBA and every
+other part the tool does not own come out exactly as they went in.
 """
 
 from __future__ import annotations
@@ -11,36 +11,20 @@ import datetime as dt
 import math
 import re
 import zipfile
-from copy import copy
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.chart.data_source import NumDataSource, NumRef
-from openpyxl.chart.error_bar import ErrorBars
-from openpyxl.formatting.rule import ColorScaleRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import (
-    column_index_from_string,
-    get_column_letter,
-    quote_sheetname,
-    range_boundaries,
-)
-from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils import column_index_from_string
 
 from addin.errors import WorkbookError
-from addin.files.safety import is_formula_like, sheet_part_names
-from addin.sheets.layout import Block, Chart, SheetLayout, auto_widths
+from addin.files.package.cells import ColumnWrite
+from addin.files.package.editor import PackageEditor
+from addin.files.safety import sheet_part_names
+from addin.sheets.layout import SheetLayout
 from addin.sheets.placement import block_bounds, check_free, column_targets
 from addin.workbook import TableRef
-
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-TITLE_FONT = Font(bold=True, size=14, color="1F4E78")
-TABLE_STYLE = "TableStyleMedium2"
 
 
 def cell_value(value: object) -> object:
@@ -58,41 +42,54 @@ def cell_value(value: object) -> object:
     return value
 
 
-def _set(cell, value: object) -> None:
-    value = cell_value(value)
-    cell.value = value
-    if isinstance(value, str) and is_formula_like(value):
-        cell.data_type = "s"  # user text, never a formula
-
-
 class FileWorkbook:
-    """An .xlsx/.xlsm file opened for reading and editing; nothing is saved until save()."""
+    """An .xlsx/.xlsm file opened for reading and editing; nothing is saved until save().
+
+    Values are read with calamine; edits are collected and written by
+    :class:`~addin.files.package.editor.PackageEditor`, which changes only the tool's
+    own parts of the package and carries every other part byte for byte.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        keep_vba = self.path.suffix.lower() == ".xlsm"
+        # Whether a saved copy keeps the VBA project; None: as the saved file's extension.
+        self.keep_macros: bool | None = None
         try:
-            self.book = load_workbook(self.path, keep_vba=keep_vba, keep_links=True)
-            self._values = _ValueReader(self.path)
-            self._written: set[str] = set()
-        except (KeyError, ValueError, OSError) as exc:
+            self.editor = PackageEditor(self.path)
+            strict = self.editor.is_strict()
+            self.editor.sheet_names()
+            self._values: _ValueReader | None = _ValueReader(self.path)
+            self._read: dict[str, list[list[object]]] = {}
+        except (KeyError, ValueError, OSError, StopIteration, zipfile.BadZipFile) as exc:
             raise WorkbookError(
                 f"'{self.path.name}' could not be read as a workbook ({exc}). Open it in "
                 "Excel and save it again, or export the data to a new .xlsx file."
             ) from exc
+        if strict:
+            raise WorkbookError(
+                f"'{self.path.name}' is saved as a Strict Open XML workbook, which this tool "
+                "does not edit. In Excel: File > Save As > Excel Workbook (*.xlsx), then run "
+                "again."
+            )
+
+    @property
+    def notes(self) -> list[str]:
+        """What the last save had to say (parts of an earlier output sheet it replaced)."""
+        return self.editor.notes
+
+    def has_macros(self) -> bool:
+        return self.editor.has_macros()
 
     # ------------------------------------------------------------------ reading
     def sheet_names(self) -> list[str]:
-        return list(self.book.sheetnames)
+        return self.editor.sheet_names()
 
     def tables(self) -> list[TableRef]:
         found = []
-        for sheet in self.book.worksheets:
-            for table in sheet.tables.values():
-                first_col, first_row, last_col, last_row = range_boundaries(table.ref)
-                found.append(
-                    TableRef(sheet.title, table.name, first_row, first_col, last_row, last_col)
-                )
+        for table in self.editor.tables():
+            first_row, first_col, last_row, last_col = table.bounds()
+            found.append(TableRef(table.sheet, table.name, first_row, first_col, last_row,
+                                  last_col))  # fmt: skip
         return found
 
     def used_range(self, sheet: str) -> TableRef | None:
@@ -113,148 +110,89 @@ class FileWorkbook:
         return frame.infer_objects()
 
     def read_sheet(self, sheet: str) -> list[list[object]] | None:
-        if sheet not in self.book.sheetnames:
+        if sheet not in self.sheet_names():
             return None
         return self._rows(sheet)
 
     def _rows(self, sheet: str) -> list[list[object]]:
         """Every row of a sheet from A1, as values (formulas give their cached results).
 
-        Sheets written since opening are read back from the edited workbook.
+        Sheets written since opening are read from their layouts.
         """
-        if self._values is not None and sheet not in self._written:
-            rows = self._values.rows(sheet)
-            if rows is not None:
-                return rows
-        return [list(row) for row in self.book[sheet].iter_rows(values_only=True)]
+        if sheet in self.editor.layouts:
+            return layout_rows(self.editor.layouts[sheet])
+        if sheet not in self._read:  # finding the table and reading it share one read
+            if self._values is None:
+                self._values = _ValueReader(self.path)
+            self._read[sheet] = self._values.rows(sheet) or []
+        return self._read[sheet]
 
     # ------------------------------------------------------------------ writing
     def write_columns(self, ref: TableRef, frame: pd.DataFrame, formats: dict[str, str]) -> None:
-        ws = self.book[ref.sheet]
-        header_row = ref.first_row
-        headers = [
-            ws.cell(header_row, c).value for c in range(ref.first_column, ref.last_column + 1)
-        ]
+        rows = self._rows(ref.sheet)
+
+        def value(row: int, column: int) -> object:
+            line = rows[row - 1] if row <= len(rows) else []
+            return line[column - 1] if column <= len(line) else None
+
+        headers = [value(ref.first_row, c) for c in range(ref.first_column, ref.last_column + 1)]
         targets = column_targets(ref, headers, list(frame.columns))
         new_columns = [c for c in targets.values() if c > ref.last_column]
         check_free(
             ref,
             new_columns,
-            {c: [ws.cell(r, c).value for r in range(ref.first_row, ref.last_row + 1)]
-             for c in new_columns},
-        )  # fmt: skip
-        for name, column in targets.items():
-            header = ws.cell(header_row, column)
-            header.value = str(name)
-            if column > ref.last_column:
-                source = ws.cell(header_row, ref.last_column)
-                # The neighbouring header's look, through openpyxl's public style objects.
-                header.font, header.fill = copy(source.font), copy(source.fill)
-                header.border, header.alignment = copy(source.border), copy(source.alignment)
-                header.number_format = source.number_format
-            values = frame[name].to_numpy(dtype=object)
-            number_format = formats.get(name)
-            for offset, value in enumerate(values, start=1):
-                cell = ws.cell(header_row + offset, column)
-                _set(cell, value)
-                if number_format:
-                    cell.number_format = number_format
-            width = max(10, min(40, len(str(name)) + 4))
-            letter = get_column_letter(column)
-            if ws.column_dimensions[letter].width in (None, 13.0) or column > ref.last_column:
-                ws.column_dimensions[letter].width = width
-        last_column = max(ref.last_column, *targets.values())
-        if ref.name:
-            self._grow_table(ws, ref, last_column)
-
-    def _grow_table(self, ws: Worksheet, ref: TableRef, last_column: int) -> None:
-        table = ws.tables[ref.name]
-        new_ref = (
-            f"{get_column_letter(ref.first_column)}{ref.first_row}:"
-            f"{get_column_letter(last_column)}{ref.last_row}"
+            {c: [value(r, c) for r in range(ref.first_row, ref.last_row + 1)] for c in new_columns},
         )
-        names_now = [c.name for c in table.tableColumns]
-        next_id = max((c.id for c in table.tableColumns), default=0) + 1
-        for column in range(ref.first_column + len(names_now), last_column + 1):
-            header = str(ws.cell(ref.first_row, column).value)
-            table.tableColumns.append(TableColumn(id=next_id, name=header))
-            next_id += 1
-        table.ref = new_ref
-        if table.autoFilter is not None:
-            table.autoFilter.ref = new_ref
+        writes = [
+            ColumnWrite(
+                column,
+                str(name),
+                list(frame[name].to_numpy(dtype=object)),
+                number_format=formats.get(name),
+                header_like=ref.last_column,
+                width=max(10, min(40, len(str(name)) + 4)) if column > ref.last_column else None,
+            )
+            for name, column in targets.items()
+        ]
+        table = next(
+            (t for t in self.editor.tables() if ref.name and t.name == ref.name and
+             t.sheet == ref.sheet),
+            None,
+        )  # fmt: skip
+        self.editor.add_columns(ref.sheet, ref.first_row, writes, table)
 
     def write_sheet(self, layout: SheetLayout) -> None:
-        position = None
-        if layout.name in self.book.sheetnames:
-            old = self.book[layout.name]
-            position = self.book.sheetnames.index(layout.name)
-            self.book.remove(old)
-        ws = self.book.create_sheet(layout.name, position)
-        self._written.add(layout.name)
-        if layout.title:
-            ws.cell(1, 1, layout.title).font = TITLE_FONT
-            for i, note in enumerate(layout.notes, start=2):
-                _set(ws.cell(i, 1), note)
-        for block in layout.blocks:
-            self._write_block(ws, block)
-        for chart in layout.charts:
-            ws.add_chart(_chart(ws, layout.block(chart.block), chart), _anchor(chart))
-        for scale in layout.color_scales:
-            block = layout.block(scale.block)
-            first = f"{get_column_letter(block.column_index(scale.first_column))}"
-            last = f"{get_column_letter(block.column_index(scale.last_column))}"
-            ws.conditional_formatting.add(
-                f"{first}{block.first_data_row}:{last}{block.last_row}",
-                ColorScaleRule(
-                    start_type="min",
-                    start_color=scale.low_color,
-                    mid_type="percentile",
-                    mid_value=50,
-                    mid_color=scale.mid_color,
-                    end_type="max",
-                    end_color=scale.high_color,
-                ),
-            )
-        widths = {**auto_widths(layout), **layout.column_widths}
-        for column, width in widths.items():
-            ws.column_dimensions[get_column_letter(column)].width = width
-        if layout.hidden:
-            ws.sheet_state = "hidden"
-        if self.book.active is not None and self.book.active.sheet_state != "visible":
-            self.book.active = next(
-                i for i, s in enumerate(self.book.worksheets) if s.sheet_state == "visible"
-            )
-
-    def _write_block(self, ws: Worksheet, block: Block) -> None:
-        frame = block.frame
-        if block.title:
-            ws.cell(block.row - 1, block.column, block.title).font = Font(bold=True)
-        if block.header:
-            for j, name in enumerate(frame.columns):
-                cell = ws.cell(block.row, block.column + j, str(name))
-                if block.table_name is None:
-                    cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for j, name in enumerate(frame.columns):
-            values = frame[name].to_numpy(dtype=object)
-            number_format = block.number_formats.get(name)
-            for i, value in enumerate(values):
-                cell = ws.cell(block.first_data_row + i, block.column + j)
-                _set(cell, value)
-                if number_format:
-                    cell.number_format = number_format
-        if block.table_name and len(frame):
-            ref = (
-                f"{get_column_letter(block.column)}{block.row}:"
-                f"{get_column_letter(block.column + len(frame.columns) - 1)}{block.last_row}"
-            )
-            table = Table(displayName=block.table_name, ref=ref)
-            table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
-            ws.add_table(table)
+        self.editor.add_sheet(layout)
 
     # ------------------------------------------------------------------- saving
     def save(self, path: Path) -> None:
-        self.book.save(path)
+        # Let go of the input first (the value reader holds it open): in place, it is
+        # replaced next, which Windows refuses while any handle is open.
+        self._values = None
+        self.editor.save(Path(path), macros=self.keep_macros)
+
+
+def layout_rows(layout: SheetLayout) -> list[list[object]]:
+    """A layout's cell values as rows from A1, as the written sheet would read back."""
+    cells: dict[tuple[int, int], object] = {}
+    if layout.title:
+        cells[(1, 1)] = layout.title
+        for i, note in enumerate(layout.notes, start=2):
+            cells[(i, 1)] = note
+    for block in layout.blocks:
+        if block.title:
+            cells[(block.row - 1, block.column)] = block.title
+        for j, name in enumerate(block.frame.columns):
+            if block.header:
+                cells[(block.row, block.column + j)] = str(name)
+            for i, item in enumerate(block.frame[name].to_numpy(dtype=object)):
+                cells[(block.first_data_row + i, block.column + j)] = cell_value(item)
+    height = max((r for r, _ in cells), default=0)
+    width = max((c for _, c in cells), default=0)
+    rows = [[None] * width for _ in range(height)]
+    for (row, column), item in cells.items():
+        rows[row - 1][column - 1] = item
+    return rows
 
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(.*?)</c>', re.DOTALL)
@@ -340,76 +278,3 @@ def _header_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def _anchor(chart: Chart) -> str:
-    return f"{get_column_letter(chart.anchor_column)}{chart.anchor_row}"
-
-
-def _chart(ws: Worksheet, block: Block, spec: Chart) -> BarChart | LineChart:
-    """A native chart over a block's columns: categories from one, series from others."""
-    if spec.kind == "line":
-        chart = LineChart()
-    else:
-        chart = BarChart()
-        chart.type = "bar" if spec.kind == "bar" else "col"
-        chart.grouping = "clustered"
-    chart.title = spec.title
-    chart.width, chart.height = spec.width_cm, spec.height_cm
-    chart.y_axis.title = spec.y_title or None
-    chart.x_axis.title = spec.x_title or None
-    # Excel's default hides axes in some versions unless delete is set explicitly.
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    for name in spec.values:
-        column = block.column_index(name)
-        data = Reference(
-            ws, min_col=column, max_col=column, min_row=block.row, max_row=block.last_row
-        )
-        chart.add_data(data, titles_from_data=True)
-    for series in chart.series:
-        series.smooth = False  # a straight line between measured points, no invented curve
-    category = block.column_index(spec.categories)
-    chart.set_categories(
-        Reference(
-            ws,
-            min_col=category,
-            max_col=category,
-            min_row=block.first_data_row,
-            max_row=block.last_row,
-        )
-    )
-    if spec.kind == "bar":
-        chart.x_axis.scaling.orientation = "maxMin"  # first row on top, as in the table
-    if len(spec.values) == 1:
-        chart.legend = None
-    if spec.percent:
-        chart.y_axis.number_format = "0%"
-        chart.y_axis.majorGridlines = None
-    if spec.error_bars is not None:
-        chart.series[0].errBars = _error_bars(ws, block, spec.error_bars)
-    if spec.value_range is not None:
-        chart.y_axis.scaling.min, chart.y_axis.scaling.max = spec.value_range
-    return chart
-
-
-class _ErrorBars(ErrorBars):
-    """openpyxl writes <minus> before <plus>; the schema (and Excel) want plus first."""
-
-    __elements__ = ("errDir", "errBarType", "errValType", "noEndCap", "plus", "minus", "val",
-                    "spPr")  # fmt: skip
-    __nested__ = ErrorBars.__nested__  # the metaclass fills these for the parent class only
-
-
-def _error_bars(ws: Worksheet, block: Block, columns: tuple[str, str]) -> ErrorBars:
-    """Custom error bars whose lengths below and above each bar are two block columns."""
-
-    def source(name: str) -> NumDataSource:
-        column = get_column_letter(block.column_index(name))
-        sheet = quote_sheetname(ws.title)
-        area = f"{sheet}!${column}${block.first_data_row}:${column}${block.last_row}"
-        return NumDataSource(numRef=NumRef(f=area))
-
-    below, above = columns
-    return _ErrorBars(errBarType="both", errValType="cust", noEndCap=False,
-                     minus=source(below), plus=source(above))  # fmt: skip

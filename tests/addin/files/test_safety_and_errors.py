@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from openpyxl.chart import BarChart, Reference
 
 from addin.errors import WorkbookError
 from addin.files import safety
@@ -121,25 +120,6 @@ def test_formula_like_text_from_user_data_stays_text(tmp_path):
     ids = {sheet.cell(r, 1).value: sheet.cell(r, 1).data_type for r in range(2, sheet.max_row + 1)}
     for text in ("=1+1", "+44 123", "-minus", "@mention", '=HYPERLINK("x")'):
         assert ids[text] == "s", text
-
-
-def test_existing_chart_blocks_in_place_and_is_reported(tmp_path, capsys):
-    source = write_log(tmp_path / "with chart.xlsx", LOG_ROWS)
-    book = load_workbook(source)
-    chart = BarChart()
-    chart.add_data(Reference(book.active, min_col=3, min_row=1, max_row=10), titles_from_data=True)
-    book.active.add_chart(chart, "E2")
-    book.save(source)
-    before = digest(source)
-    assert [r.what for r in safety.parts_at_risk(source)] == ["chart"]
-
-    assert run_segment("run", source, "--in-place", "-q") == 1
-    assert "contains 1 chart" in capsys.readouterr().err
-    assert digest(source) == before
-
-    assert run_segment("run", source) == 0
-    assert "cannot be copied into the output workbook" in capsys.readouterr().out
-    assert digest(source) == before  # the input keeps its chart
 
 
 def test_locked_and_read_only_workbooks(tmp_path, capsys):

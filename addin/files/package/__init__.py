@@ -1,0 +1,1 @@
+"""Package-level editing of workbooks: the tool changes its own parts, nothing else."""
