@@ -43,3 +43,11 @@ BUTTONS_IMPORT = "addin.ribbon_actions"
 # hardened VBA reads) and the log of unexpected errors beside it.
 PROJECT_NAME = "segmentation"
 ERROR_LOG = "ribbon-errors.log"
+
+# Safe writes: names of the tool's temporary, lock and backup files beside a user's file.
+# Temporaries carry the writing process's id, so a later run can tell a killed run's
+# leftovers from a live run's work.
+TEMPORARY_PREFIX = ".~segment-"
+LOCK_NAME = ".~segment-lock.{name}"
+BACKUP_NAME = "{stem} (backup {stamp}){suffix}"
+MAX_CELL_CHARACTERS = 32_767  # Excel's limit for the text of one cell (UTF-16 units)
