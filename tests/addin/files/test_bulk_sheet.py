@@ -212,3 +212,29 @@ def test_long_text_is_cut_with_a_note() -> None:
     ]
     short = frame.iloc[[1]]
     assert fit_frame(short, "x")[0] is short and fit_frame(short, "x")[1] == []
+
+
+def test_run_outputs_of_both_writers_pass_the_ooxml_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`segment run` on a log: the cell-by-cell writer and the bulk one, charts included."""
+    from tests.addin.conftest import run_segment
+    from tests.conftest import ooxml_errors
+
+    rng = np.random.default_rng(5)
+    n = 2_000
+    source = tmp_path / "log.csv"
+    pd.DataFrame(
+        {
+            "Customer No": [f"{i:05d}" for i in rng.integers(0, 900, n)],
+            "Order Date": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+            "Sales": np.round(rng.lognormal(3, 1, n), 2),
+        }
+    ).to_csv(source, index=False)
+    assert run_segment("run", source, "-o", tmp_path / "cells.xlsx", "-q") == 0
+    monkeypatch.setattr(newbook, "BULK_ROWS", 100)
+    assert run_segment("run", source, "-o", tmp_path / "bulk.xlsx", "-q") == 0
+    with zipfile.ZipFile(tmp_path / "bulk.xlsx") as package:
+        assert b"inlineStr" in package.read("xl/worksheets/sheet1.xml")
+    assert ooxml_errors(tmp_path / "cells.xlsx", tmp_path / "bulk.xlsx") == []

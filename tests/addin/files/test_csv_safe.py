@@ -34,7 +34,7 @@ def test_risky_text_gets_a_quote_and_numbers_stay_numbers(tmp_path: Path) -> Non
     assert rows[0] == ["'=id", "Amount"]
     assert rows[1] == ["'=1+1", "-1.5"]
     raw = path.read_text(encoding="utf-8-sig")
-    assert "\"'=1+1\",-1.5" in raw  # quoted text, a bare (numeric) negative amount
+    assert '"\'=1+1",-1.5' in raw  # quoted text, a bare (numeric) negative amount
 
 
 def test_customers_file_opens_in_libreoffice_without_formulas(tmp_path: Path) -> None:
@@ -44,9 +44,7 @@ def test_customers_file_opens_in_libreoffice_without_formulas(tmp_path: Path) ->
     customers = tmp_path / "customers.csv"
     assert run_segment("run", source, "--bins", "3", "--customers-file", customers, "-q") == 0
     table = pd.read_csv(customers, encoding="utf-8-sig", dtype={"Customer": str})
-    assert sorted(table.iloc[:, 0]) == sorted(
-        ("'" + i if i[0] in "=+-@" else i) for i in ids
-    )
+    assert sorted(table.iloc[:, 0]) == sorted(("'" + i if i[0] in "=+-@" else i) for i in ids)
     assert table.select_dtypes("number").shape[1] >= 4  # R, F, M and scores stay numbers
 
     converted = libreoffice_convert(customers, "xlsx", tmp_path / "lo")
