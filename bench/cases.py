@@ -312,3 +312,8 @@ CASES.update(
         for name, (step, function, _) in PEERS.items()
     }
 )
+
+# Reading large customer tables back (issue 13): cases of their own module.
+from bench import reading  # noqa: E402
+
+CASES.update(reading.CASES)

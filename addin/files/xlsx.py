@@ -25,6 +25,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.errors import WorkbookError
+from addin.files import fast_read
 from addin.files.safety import is_formula_like, sheet_part_names
 from addin.sheets.layout import Block, Chart, SheetLayout, auto_widths
 from addin.sheets.placement import block_bounds, check_free, column_targets
@@ -95,6 +96,10 @@ class FileWorkbook:
         return None
 
     def read_table(self, ref: TableRef) -> pd.DataFrame:
+        if ref.last_row - ref.first_row >= fast_read.FAST_ROWS and ref.sheet not in self._written:
+            frame = fast_read.read_table(self.path, ref, unique_headers)  # column by column
+            if frame is not None:
+                return frame
         rows = [
             (list(row[ref.first_column - 1 : ref.last_column]) + [None] * ref.last_column)[
                 : ref.last_column - ref.first_column + 1
