@@ -203,11 +203,13 @@ class StagedOutputs:
                 destination = _claim(backup_name(item.target)) if item.backup else item.target
                 try:
                     os.replace(item.temporary, real_path(destination))
-                except PermissionError as exc:  # Windows: the file is open in Excel
-                    if item.backup:
+                except OSError as exc:
+                    if item.backup:  # the name claimed for it is empty: not a backup
                         with contextlib.suppress(OSError):
                             destination.unlink()
-                    raise WorkbookError(
+                    if not isinstance(exc, PermissionError):
+                        raise
+                    raise WorkbookError(  # Windows: the file is open in Excel
                         f"Cannot replace '{destination}': it is open in another program. "
                         "Close it and run again."
                     ) from exc

@@ -358,3 +358,28 @@ def test_a_failed_save_leaves_no_customer_file(
         "files are as they were. Check the disk and folder, then run again.\n"
     )
     assert listing(orders.parent) == before  # no customer file, backup or temporary
+
+
+def test_a_workbook_open_elsewhere_at_the_commit_is_named_with_what_was_written(
+    orders: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to replace a file Excel holds open: the backup, renamed first,
+    stays (a true copy of the unchanged original) and the message says so."""
+    original = digest(orders)
+    real_replace = os.replace
+
+    def refuse_the_workbook(source, target):
+        if Path(target) == orders:
+            raise PermissionError(13, "in use")
+        real_replace(source, target)
+
+    monkeypatch.setattr(staging.os, "replace", refuse_the_workbook)
+    assert run_segment("run", orders, "--in-place", "-q") == 1
+    backup = next(orders.parent.glob("orders (backup *).xlsx"))
+    assert capsys.readouterr().err == (
+        f"segment run: Cannot replace '{orders}': it is open in another program. Close it and "
+        f"run again. Written before it stopped: '{backup}'; nothing else was written or "
+        "changed.\n"
+    )
+    assert digest(orders) == original == digest(backup)
+    assert not list(orders.parent.glob(".~segment*"))
