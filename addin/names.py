@@ -48,3 +48,10 @@ ERROR_LOG = "ribbon-errors.log"
 CAMPAIGN_PREFIX = "Campaign "  # + the campaign's name: its customer list
 READOUT_PREFIX = "Readout "  # + the campaign's name: its results
 CAMPAIGNS_SHEET = "Segmentation Campaigns"  # hidden: the campaigns drawn in a workbook
+# Safe writes: names of the tool's temporary, lock and backup files beside a user's file.
+# Temporaries carry the writing process's id, so a later run can tell a killed run's
+# leftovers from a live run's work.
+TEMPORARY_PREFIX = ".~segment-"
+LOCK_NAME = ".~segment-lock.{name}"
+BACKUP_NAME = "{stem} (backup {stamp}){suffix}"
+MAX_CELL_CHARACTERS = 32_767  # Excel's limit for the text of one cell (UTF-16 units)

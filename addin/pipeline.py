@@ -16,6 +16,7 @@ from addin import names
 from addin.errors import WorkbookError
 from addin.files.finding import find_input
 from addin.sheets import layout
+from addin.sheets.cell_text import fit_frame
 from addin.sheets.model_sheet import model_layout, read_model, read_record
 from addin.sheets.settings import read_segment_map, read_settings
 from addin.workbook import TableRef, Workbook
@@ -260,8 +261,10 @@ def write_results(
         formats = {c: f for c in added.columns if (f := layout.number_format(c)) is not None}
         book.write_columns(ref, added, formats)
         outcome.written_columns = list(added.columns)
-    elif customers_sheet:
-        customers_layout = layout.customers_sheet(customers_output(result))
+    elif customers_sheet:  # text over Excel's cell limit is cut, with a note
+        shown, notes = fit_frame(customers_output(result), f"the {names.CUSTOMERS_SHEET} sheet")
+        outcome.warnings.extend(notes)
+        customers_layout = layout.customers_sheet(shown)
     report("Writing the summary sheets", 0.85)
     layouts = [layout.summary_sheet(result, outcome.source)]
     if result.cluster_profile is not None:

@@ -321,3 +321,7 @@ from bench.campaign_cases import campaign_cases  # noqa: E402
 CASES.update(campaign_cases(Case))
 # Workbook refresh in place, beside an openpyxl load and save (issue 13).
 workbook_cases.register(CASES, PEERS, Case)
+# Reading large customer tables back (issue 13): cases of their own module.
+from bench import reading  # noqa: E402
+
+CASES.update(reading.CASES)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -12,20 +12,13 @@ import pandas as pd
 
 from addin import names
 from addin.campaign_pipeline import CampaignOptions, draw_campaign, read_out, split_list
-from addin.cli.run import backup_path
 from addin.errors import WorkbookError
 from addin.files.export import export_groups
+from addin.files.locking import exclusive
 from addin.files.responses import read_responses_file
-from addin.files.safety import (
-    WORKBOOK_SUFFIXES,
-    atomic_write,
-    check_readable,
-    check_writable,
-    describe_at_risk,
-    parts_at_risk,
-)
+from addin.files.safety import WORKBOOK_SUFFIXES, check_readable
+from addin.files.staging import StagedOutputs, check_destination
 from addin.files.xlsx import FileWorkbook
-from addin.sheets.model_sheet import read_record
 
 
 def _output(args: argparse.Namespace, suffix: str) -> Path:
@@ -46,37 +39,48 @@ def _output(args: argparse.Namespace, suffix: str) -> Path:
             "The output would overwrite the input. Use --in-place to update the input "
             "(a backup is made), or choose another -o."
         )
-    check_writable(output)
+    check_destination(output, "--in-place" if args.in_place else "The output workbook")
     return output
 
 
-def _open(args: argparse.Namespace) -> tuple[FileWorkbook, list]:
-    book = FileWorkbook(args.workbook)
-    record = read_record(book.read_sheet(names.MODEL_SHEET))
-    ours = set(record.get("output_sheets") or [])
-    ours |= {s for s in book.sheet_names() if s.startswith((names.CAMPAIGN_PREFIX,
-                                                            names.READOUT_PREFIX))}  # fmt: skip
-    at_risk = parts_at_risk(args.workbook, ignore_sheets=ours | {names.CAMPAIGNS_SHEET})
-    if at_risk and args.in_place:
-        raise WorkbookError(
-            f"'{args.workbook.name}' contains {describe_at_risk(at_risk)}, which this tool "
-            "cannot carry through a rewrite. It was not changed. Run with -o to write a new "
-            "workbook instead."
-        )
-    return book, at_risk
+def _open(args: argparse.Namespace) -> FileWorkbook:
+    # Only the tool's own parts change; every other part of the workbook keeps its bytes.
+    return FileWorkbook(args.workbook)
 
 
-def _save(book: FileWorkbook, args: argparse.Namespace, output: Path, notes: list[str]) -> None:
+def _save(
+    book: FileWorkbook,
+    args: argparse.Namespace,
+    output: Path,
+    notes: list[str],
+    outputs: StagedOutputs,
+) -> None:
+    """Stage the backup and the workbook, then write every staged file together."""
     if args.in_place:
-        backup = backup_path(args.workbook)
-        shutil.copy2(args.workbook, backup)
-        notes.append(f"A backup of the original was saved as '{backup.name}'.")
-    atomic_write(output, book.save)
+        outputs.stage_backup(args.workbook)
+    outputs.stage(output, book.save, f"'{output}'")
+    notes += getattr(book, "notes", [])
+    outputs.commit()
+    if outputs.backup is not None:
+        notes.append(f"A backup of the original was saved as '{outputs.backup.name}'.")
+    notes += outputs.notes
+
+
+def _safely(args: argparse.Namespace):
+    """One run at a time on a workbook updated in place; all outputs staged."""
+    lock = exclusive(args.workbook) if args.in_place and args.workbook.is_file() else nullcontext()
+    return lock, StagedOutputs()
 
 
 def command_campaign(args: argparse.Namespace) -> int:
     output = _output(args, "campaign")
-    book, at_risk = _open(args)
+    lock, outputs = _safely(args)
+    with lock, outputs:
+        return _campaign(args, output, outputs)
+
+
+def _campaign(args: argparse.Namespace, output: Path, outputs: StagedOutputs) -> int:
+    book = _open(args)
     options = CampaignOptions(
         name=args.name,
         segments=split_list(args.segments) if args.segments else None,
@@ -90,14 +94,11 @@ def command_campaign(args: argparse.Namespace) -> int:
     )
     outcome = draw_campaign(book, options)
     notes = list(outcome.notes)
-    if at_risk:
-        notes.append(f"The input has {describe_at_risk(at_risk)} that cannot be copied into "
-                     f"the output workbook; '{args.workbook.name}' keeps them.")  # fmt: skip
     files = []
-    if args.export is not None:  # before the workbook: a refused export writes nothing
-        files = export_groups(outcome.plan.customers, args.export, outcome.plan.name,
+    if args.export is not None:  # staged: a refused export or a failed save writes nothing
+        files = export_groups(outcome.plan.customers, args.export, outcome.plan.name, outputs,
                               replace=args.redraw)  # fmt: skip
-    _save(book, args, output, notes)
+    _save(book, args, output, notes, outputs)
     if not args.quiet:
         print_campaign(outcome, output, files, notes)
     return 0
@@ -126,8 +127,14 @@ def print_campaign(outcome, output: Path, files: list[Path], notes: list[str]) -
 
 def command_readout(args: argparse.Namespace) -> int:
     output = _output(args, "readout")
+    lock, outputs = _safely(args)
+    with lock, outputs:
+        return _readout(args, output, outputs)
+
+
+def _readout(args: argparse.Namespace, output: Path, outputs: StagedOutputs) -> int:
     responses = read_responses_file(args.responses)
-    book, at_risk = _open(args)
+    book = _open(args)
     name = args.name or _settings_name(book)
     outcome = read_out(
         book, name, responses, source=args.responses.name,
@@ -135,7 +142,7 @@ def command_readout(args: argparse.Namespace) -> int:
         pseudonym_key=_key(args),
     )  # fmt: skip
     notes = list(outcome.readout.notes)
-    _save(book, args, output, notes)
+    _save(book, args, output, notes, outputs)
     if not args.quiet:
         print_readout(outcome, output, notes)
     return 0

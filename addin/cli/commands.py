@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -21,6 +22,12 @@ from addin.errors import WorkbookError
 from addin.files.safety import (
     atomic_write,
     check_writable,
+)
+from addin.files.staging import (
+    begin_command,
+    describe_written,
+    interrupts_handled,
+    written_anything,
 )
 from addin.installer.install import install, places, status_lines, uninstall
 from addin.messages import for_command_line
@@ -91,18 +98,22 @@ COMMANDS = {
 
 
 def run_command(args: argparse.Namespace) -> int:
+    begin_command()
     try:
-        return COMMANDS[args.command](args)
+        with interrupts_handled():  # SIGTERM too: temporaries are removed on the way out
+            return COMMANDS[args.command](args)
     except SegmentationError as exc:
-        sys.stderr.write(f"segment {args.command}: {for_command_line(exc)}\n")
+        written = f" {describe_written()}" if written_anything() else ""
+        sys.stderr.write(f"segment {args.command}: {for_command_line(exc)}{written}\n")
         return 1
-    except KeyboardInterrupt:
-        sys.stderr.write("segment: interrupted; nothing was written.\n")
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        sys.stderr.write(f"segment: interrupted. {describe_written()}\n")
+        return 128 + int(signum)
     except OSError as exc:  # disk full, network drive gone, permissions
         sys.stderr.write(
-            f"segment {args.command}: could not read or write a file ({exc}). The input was "
-            "not changed; check the disk and folder, then run again.\n"
+            f"segment {args.command}: could not read or write a file ({exc}). "
+            f"{describe_written()} Check the disk and folder, then run again.\n"
         )
         return 1
     except Exception as exc:
@@ -110,7 +121,7 @@ def run_command(args: argparse.Namespace) -> int:
             raise
         sys.stderr.write(
             f"segment {args.command}: an unexpected error stopped the run "
-            f"({type(exc).__name__}: {exc}). Nothing was written. This is a bug in the tool: "
+            f"({type(exc).__name__}: {exc}). {describe_written()} This is a bug in the tool: "
             "please report it with the command you ran (set SEGMENT_DEBUG=1 for details).\n"
         )
         return 3

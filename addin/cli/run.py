@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import glob
-import shutil
 import sys
-import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -19,13 +18,15 @@ from addin.cli.inputs import (
 )
 from addin.cli.progress import ProgressBar
 from addin.errors import WorkbookError
+from addin.files.csv_safe import write_csv
+from addin.files.locking import exclusive
 from addin.files.newbook import NewWorkbook
 from addin.files.safety import (
     WORKBOOK_SUFFIXES,
-    atomic_write,
     check_readable,
     check_writable,
 )
+from addin.files.staging import StagedOutputs, check_destination
 from addin.files.xlsx import FileWorkbook
 from addin.pipeline import (
     RunOptions,
@@ -41,11 +42,6 @@ from segmentation import names as columns
 def default_output(path: Path) -> Path:
     suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
     return path.with_name(f"{path.stem}.segmented{suffix}")
-
-
-def backup_path(path: Path) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    return path.with_name(f"{path.stem} (backup {stamp}){path.suffix}")
 
 
 def print_summary(outcome: RunOutcome, output: Path | None) -> None:
@@ -97,6 +93,13 @@ def output_for(source: Path, args: argparse.Namespace) -> Path:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    # One run at a time on a workbook updated in place; the lock is beside it.
+    lock = exclusive(args.input) if args.in_place and args.input.is_file() else nullcontext()
+    with lock, StagedOutputs() as outputs:
+        return _command_run(args, outputs)
+
+
+def _command_run(args: argparse.Namespace, outputs: StagedOutputs) -> int:
     source = args.input
     is_workbook = not is_data_source(source)
     if is_workbook or source.is_file():
@@ -119,7 +122,7 @@ def command_run(args: argparse.Namespace) -> int:
         book.keep_macros = output.suffix.lower() == ".xlsm"
         if args.in_place:
             check_writable(source)
-    check_writable(output)
+    check_destinations(args, output)
 
     bar = ProgressBar(enabled=not args.quiet)
     try:
@@ -127,23 +130,27 @@ def command_run(args: argparse.Namespace) -> int:
             outcome = run_pipeline(book, options, bar.update)
             if args.customers_file is not None:
                 bar.update("Writing the customer file", 0.9)
-                write_customers_file(args.customers_file, customers_output(outcome.result))
+                stage_customers_file(outputs, args.customers_file, customers_output(outcome.result))
                 outcome.warnings.append(
                     f"All {len(outcome.result.customers):,} customers: '{args.customers_file}'."
                 )
         else:
-            book, outcome = run_on_data_file(source, options, args, output, bar.update)
+            book, outcome = run_on_data_file(source, options, args, output, bar.update, outputs)
         if is_workbook and book.has_macros() and not book.keep_macros:
             outcome.warnings.append(macros_dropped_note(source, output))
         if args.in_place:
-            backup = backup_path(source)
-            shutil.copy2(source, backup)
-            outcome.warnings.append(f"A backup of the original was saved as '{backup.name}'.")
+            outputs.stage_backup(source)
         bar.update("Saving the workbook", 0.95)
-        atomic_write(output, book.save)
+        outputs.stage(output, book.save, f"'{output}'")
         outcome.warnings += getattr(book, "notes", [])
         if args.save_model:
-            outcome.result.model.save(args.save_model)
+            outputs.stage(args.save_model, outcome.result.model.save)
+        outputs.commit()
+        if outputs.backup is not None:
+            outcome.warnings.append(
+                f"A backup of the original was saved as '{outputs.backup.name}'."
+            )
+        outcome.warnings.extend(outputs.notes)
         bar.update("Done", 1.0)
     finally:
         bar.close()
@@ -161,21 +168,39 @@ def macros_dropped_note(source: Path, output: Path) -> str:
     )
 
 
-def write_customers_file(path: Path, customers: pd.DataFrame) -> None:
-    """The full customer table as Parquet or CSV (UTF-8 with BOM, so Excel reads it)."""
-    if path.suffix.lower() not in (".parquet", ".csv"):
+def check_destinations(args: argparse.Namespace, output: Path) -> None:
+    """Every file the run will write can be written: checked before any work."""
+    check_destination(output, "--in-place" if args.in_place else "The output workbook")
+    if args.customers_file is not None:
+        customers_file_type(args.customers_file)
+        check_destination(args.customers_file, "--customers-file")
+    if args.save_model:
+        check_destination(args.save_model, "--save-model")
+
+
+def customers_file_type(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in (".parquet", ".csv"):
         raise WorkbookError(f"--customers-file must end in .parquet or .csv; got '{path.name}'.")
-    check_writable(path)
-    if path.suffix.lower() == ".parquet":
-        atomic_write(path, lambda target: customers.to_parquet(target, index=False))
+    return suffix
+
+
+def stage_customers_file(outputs: StagedOutputs, path: Path, customers: pd.DataFrame) -> None:
+    """The full customer table as Parquet or CSV (UTF-8 with BOM, so Excel reads it;
+    text a spreadsheet would evaluate is neutralised, see addin.files.csv_safe)."""
+    if customers_file_type(path) == ".parquet":
+        outputs.stage(path, lambda target: customers.to_parquet(target, index=False))
     else:
-        atomic_write(
-            path, lambda target: customers.to_csv(target, index=False, encoding="utf-8-sig")
-        )
+        outputs.stage(path, lambda target: write_csv(customers, target))
 
 
 def run_on_data_file(
-    source: Path, options: RunOptions, args: argparse.Namespace, output: Path, progress
+    source: Path,
+    options: RunOptions,
+    args: argparse.Namespace,
+    output: Path,
+    progress,
+    outputs: StagedOutputs,
 ) -> tuple:
     read_messages: list[str] = []
     data = load_source(source, args, progress, read_messages)
@@ -188,7 +213,9 @@ def run_on_data_file(
         customers_file = output.with_name(f"{output.stem}.customers.parquet")
     if customers_file is not None:
         progress("Writing the customer file", 0.72)
-        write_customers_file(customers_file, customers_output(result))
+        if customers_file != args.customers_file:
+            check_destination(customers_file, "The customer file")
+        stage_customers_file(outputs, customers_file, customers_output(result))
         outcome.warnings.append(f"All {len(result.customers):,} customers: '{customers_file}'.")
     if too_many:
         outcome.warnings.append(

@@ -1,9 +1,7 @@
 """CSV files for mail tools: one per segment and group, UTF-8, never a formula.
 
-A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return could be
-run as a formula by the spreadsheet that opens the file (CSV injection); such text is
-prefixed with a single quote, as OWASP recommends. Numbers stay numbers: numeric
-columns are written as they are, and text that is a plain number ("-5", "+3.2") too.
+Written by :func:`addin.files.csv_safe.write_csv`, as every CSV the tool writes:
+formula-like text is neutralised as OWASP recommends, numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -14,30 +12,13 @@ from pathlib import Path
 import pandas as pd
 
 from addin.errors import WorkbookError
-from addin.files.safety import atomic_write, check_writable
+from addin.files.csv_safe import write_csv
+from addin.files.staging import StagedOutputs, check_destination
 from segmentation import names as columns
 
-DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$"
 _UNSAFE_FILE_CHARACTERS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
              *(f"lpt{i}" for i in range(10))}  # fmt: skip
-
-
-def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with every formula-like text cell prefixed by a single quote."""
-    safe = frame.copy()
-    for name in safe.columns:
-        values = safe[name]
-        if values.dtype.kind in "biufcmM":
-            continue  # numbers and dates: no text to run
-        text = values.astype(str)
-        is_text = values.map(lambda v: isinstance(v, str)).astype(bool)
-        risky = is_text & text.str.startswith(DANGEROUS_STARTS)
-        risky &= ~text.str.match(_PLAIN_NUMBER)
-        if risky.any():
-            safe[name] = values.astype(object).where(~risky, "'" + text)
-    return safe
 
 
 def file_name(*parts: str) -> str:
@@ -50,9 +31,15 @@ def file_name(*parts: str) -> str:
 
 
 def export_groups(
-    customers: pd.DataFrame, folder: Path, campaign: str, *, replace: bool = False
+    customers: pd.DataFrame,
+    folder: Path,
+    campaign: str,
+    outputs: StagedOutputs,
+    *,
+    replace: bool = False,
 ) -> list[Path]:
-    """One CSV per segment and group of a campaign's customer list; returns the files.
+    """One CSV per segment and group of a campaign's customer list, staged in ``outputs``
+    (written when the run commits); returns the files.
 
     Existing files of the same names are left alone (an error) unless ``replace``.
     """
@@ -74,10 +61,7 @@ def export_groups(
         )
     folder.mkdir(parents=True, exist_ok=True)
     for path, _ in parts:
-        check_writable(path)
+        check_destination(path, "--export")
     for path, rows in parts:
-        safe = neutralise(rows)
-        atomic_write(
-            path, lambda target, safe=safe: safe.to_csv(target, index=False, encoding="utf-8-sig")
-        )
+        outputs.stage(path, lambda target, rows=rows: write_csv(rows, target), f"'{path}'")
     return [path for path, _ in parts]

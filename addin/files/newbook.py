@@ -103,7 +103,7 @@ class NewWorkbook:
         )
         book.worksheets()[first_visible].activate()
         book.close()
-        for sheet_number, table_number, block, styles in self._bulk:
+        for sheet_number, table_number, block in self._bulk:
             bulk_sheet.splice_rows(
                 Path(path),
                 f"xl/worksheets/sheet{sheet_number}.xml",
@@ -111,7 +111,6 @@ class NewWorkbook:
                 block.frame.iloc[1:],
                 block.first_data_row + 1,
                 block.column,
-                styles,
             )
 
     def _format(self, number_format: str | None):
@@ -142,6 +141,8 @@ class NewWorkbook:
             values = [cell_value(v) for v in frame[column].to_numpy(dtype=object)]
             for i, value in enumerate(values):
                 if value is None:
+                    if bulk and formats[j] is not None:  # the bulk rows copy its style
+                        sheet.write_blank(first + i, left + j, None, formats[j])
                     continue
                 if isinstance(value, str):
                     sheet.write_string(first + i, left + j, value)
@@ -166,9 +167,8 @@ class NewWorkbook:
                 },
             )
         if bulk:
-            styles = [f._get_xf_index() if f is not None else None for f in formats]
             sheet_number = self._book.worksheets().index(sheet) + 1
-            self._bulk.append((sheet_number, self._tables, block, styles))
+            self._bulk.append((sheet_number, self._tables, block))
 
     def _add_chart(self, sheet, layout: SheetLayout, block: Block, spec: Chart) -> None:
         chart = self._book.add_chart({"type": spec.kind})  # XlsxWriter's names are ours

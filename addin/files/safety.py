@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import posixpath
 import stat
-import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -121,25 +119,17 @@ def sheet_part_names(package: zipfile.ZipFile) -> dict[str, str]:
 
 
 def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
-    """Write to a temporary file in the target's folder, then rename it into place.
+    """Write to a temporary file beside the target, then rename it into place.
 
     The rename is atomic on the same volume (``os.replace``), so the target is either
-    the old file or the complete new one, never half-written.
+    the old file or the complete new one, never half-written. The temporary name is
+    unique and never replaces another file; the result keeps the permissions (and the
+    owner, where allowed) of the file it replaces, a symbolic link keeps pointing at the
+    updated file, and the temporary is removed if ``write`` fails or the run is stopped
+    (see :mod:`addin.files.staging`).
     """
-    descriptor, temporary = tempfile.mkstemp(
-        prefix="~segment-", suffix=target.suffix, dir=target.parent
-    )
-    os.close(descriptor)
-    temp_path = Path(temporary)
-    try:
-        write(temp_path)
-        try:
-            os.replace(temp_path, target)
-        except PermissionError as exc:  # Windows: the target is open in Excel
-            raise WorkbookError(
-                f"Cannot replace '{target.name}': it is open in another program. Close it "
-                "and run again."
-            ) from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp_path.unlink()
+    from addin.files.staging import StagedOutputs
+
+    with StagedOutputs() as outputs:
+        outputs.stage(target, write)
+        outputs.commit()

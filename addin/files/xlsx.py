@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
 from addin.errors import WorkbookError
+from addin.files import fast_read
 from addin.files.package.cells import ColumnWrite
 from addin.files.package.editor import PackageEditor
 from addin.files.safety import sheet_part_names
@@ -99,6 +100,10 @@ class FileWorkbook:
         return None
 
     def read_table(self, ref: TableRef) -> pd.DataFrame:
+        if ref.last_row - ref.first_row >= fast_read.FAST_ROWS and ref.sheet not in self._written:
+            frame = fast_read.read_table(self.path, ref, unique_headers)  # column by column
+            if frame is not None:
+                return frame
         rows = [
             (list(row[ref.first_column - 1 : ref.last_column]) + [None] * ref.last_column)[
                 : ref.last_column - ref.first_column + 1

@@ -123,11 +123,11 @@ def test_exports_one_csv_per_segment_and_group_safe_from_formulas(segmented, cam
 
 
 def test_neutralise_keeps_numbers_and_quotes_every_dangerous_start():
-    from addin.files.export import neutralise
+    from addin.files.csv_safe import safe_frame
 
     frame = pd.DataFrame({"a": ["=1+2", "+44 20", "-5", "@SUM(A1)", "\tx", "\rx", "ok", None],
                           "n": [-1.5, 2, 3, 4, 5, 6, 7, 8]})  # fmt: skip
-    safe = neutralise(frame)
+    safe = safe_frame(frame)
     assert safe["a"].tolist()[:7] == ["'=1+2", "'+44 20", "-5", "'@SUM(A1)", "'\tx", "'\rx", "ok"]
     assert pd.isna(safe["a"].iloc[7])
     assert safe["n"].tolist() == frame["n"].tolist()

@@ -3,8 +3,10 @@ readable by openpyxl, calamine and LibreOffice."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import openpyxl
@@ -12,9 +14,10 @@ import pandas as pd
 import pytest
 
 from addin.files import newbook
-from addin.files.bulk_sheet import can_write, column_letters
+from addin.files.bulk_sheet import can_write, column_letters, rows_xml
 from addin.files.xlsx import read_sheet_values
 from addin.sheets import layout
+from addin.sheets.cell_text import fit_frame
 from tests.addin.conftest import libreoffice_convert
 
 
@@ -99,3 +102,139 @@ def test_only_plain_columns_go_the_bulk_way() -> None:
     assert not can_write(pd.DataFrame({"mixed": [1, "a", 2.5]}))
     assert not can_write(pd.DataFrame({"flag": [True, False]}))  # XlsxWriter: TRUE/FALSE
     assert [column_letters(i) for i in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+
+
+# ------------------------------------------------------------ issue 13: Excel-valid bulk rows
+def _tricky(n: int = 40) -> pd.DataFrame:
+    """Customer ids Excel stores specially, in a table that starts at C3."""
+    ids = [f"C{i:03d}" for i in range(n)]
+    ids[1:7] = ["bad\ufffeid", "x_x0041_y", "cr\r\nlf", "a" * 40_000, "bell\x07", "end\uffff"]
+    when = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), "D")
+    return pd.DataFrame(
+        {
+            "Customer ID": ids,
+            "Monetary": np.round(np.linspace(-5, 100, n), 2),
+            "Last Purchase": when.where(np.arange(n) != 0),  # first row blank: style kept
+        }
+    )
+
+
+def _write_at(path: Path, frame: pd.DataFrame, row: int = 3, column: int = 3) -> None:
+    sheet = layout.SheetLayout("Customers", "")
+    sheet.blocks.append(
+        layout.Block(
+            "customers",
+            frame,
+            row=row,
+            column=column,
+            table_name="Customers",
+            number_formats={"Last Purchase": "yyyy-mm-dd", "Monetary": "#,##0.00"},
+        )
+    )
+    book = newbook.NewWorkbook()
+    book.write_sheet(sheet)
+    book.save(path)
+
+
+@pytest.fixture
+def tricky_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(newbook, "BULK_ROWS", 10)
+    path = tmp_path / "tricky.xlsx"
+    _write_at(path, _tricky())
+    return path
+
+
+def test_bulk_package_passes_the_ooxml_check_without_zip64(tricky_book: Path) -> None:
+    from tests.conftest import ooxml_errors
+
+    with zipfile.ZipFile(tricky_book) as package:
+        sheet = package.getinfo("xl/worksheets/sheet1.xml")
+        xml = package.read(sheet.filename)
+        header = tricky_book.read_bytes()[sheet.header_offset : sheet.header_offset + 30]
+    assert b"inlineStr" in xml  # the bulk path ran
+    assert sheet.extract_version < 45 and sheet.extra == b""  # no ZIP64 record
+    assert int.from_bytes(header[4:6], "little") < 45  # nor in the local header
+    ElementTree.fromstring(xml)  # well-formed, U+FFFE and U+FFFF included
+    assert ooxml_errors(tricky_book) == []
+
+
+def test_bulk_cells_read_back_as_typed_in_their_columns(tricky_book: Path) -> None:
+    values = read_sheet_values(tricky_book, "Customers")  # calamine decodes Excel's escapes
+    assert values[2][2:5] == ["Customer ID", "Monetary", "Last Purchase"]
+    assert all(row[:2] == [None, None] for row in values[2:])  # nothing shifted left
+    ids = [row[2] for row in values[3:]]
+    assert ids[2] == "x_x0041_y"  # a literal escape sequence shows as typed
+    assert ids[3] == "cr\r\nlf"  # the carriage return is kept
+    assert ids[4] == "a" * 32_767  # cut at Excel's limit
+    assert ids[5] == "bell\x07"
+    assert [row[3] for row in values[3:]] == _tricky()["Monetary"].tolist()
+    with zipfile.ZipFile(tricky_book) as package:
+        xml = package.read("xl/worksheets/sheet1.xml").decode()
+    assert "bad_xFFFE_id" in xml and "end_xFFFF_" in xml
+    cells = re.findall(r"<c( r=\"[A-Z]+[0-9]+\")?[ >/]", xml)
+    assert cells and all(reference for reference in cells)  # every cell has its r
+    book = openpyxl.load_workbook(tricky_book)
+    sheet = book["Customers"]
+    assert sheet.tables["Customers"].ref == "C3:E43" == sheet.dimensions
+    assert sheet["E20"].number_format == "yyyy-mm-dd" and sheet["D20"].number_format == "#,##0.00"
+    book.close()
+
+
+def test_libreoffice_shows_bulk_cells_as_typed(tricky_book: Path, tmp_path: Path) -> None:
+    converted = libreoffice_convert(
+        tricky_book, "csv:Text - txt - csv (StarCalc):44,34,76", tmp_path / "lo"
+    )
+    table = pd.read_csv(converted, header=None, keep_default_na=False, dtype=str)
+    assert table.iloc[2, 2] == "Customer ID" and table.iloc[2, :2].tolist() == ["", ""]
+    ids = table.iloc[3:, 2].tolist()
+    assert ids[2] == "x_x0041_y"
+    assert ids[3].replace("\r", "") == "cr\nlf"
+    assert len(ids[4]) == 32_767
+    assert table.iloc[4, 3] == "-2.31"  # a negative amount, in its column
+
+
+def test_lone_surrogates_are_escaped_not_fatal() -> None:
+    frame = pd.DataFrame({"id": pd.Series(["ok", "lone\ud800x", "_x0041_"], dtype=object)})
+    xml = b"".join(bytes(chunk) for chunk in rows_xml(frame, 2, 1, [None]))
+    assert b"lone_xD800_x" in xml and b"_x005F_x0041_" in xml
+    ElementTree.fromstring(b"<sheetData>" + xml + b"</sheetData>")
+
+
+def test_long_text_is_cut_with_a_note() -> None:
+    frame = pd.DataFrame(
+        {"Customer ID": ["a" * 40_000, "b", "\U0001f600" * 20_000], "n": [1, 2, 3]}
+    )
+    fitted, notes = fit_frame(frame, "the Customers sheet")
+    assert fitted["Customer ID"].str.len().tolist() == [32_767, 1, 16_383]  # emoji: 2 units
+    assert notes == [
+        "2 cells of column 'Customer ID' on the Customers sheet were longer than Excel's "
+        "limit of 32,767 characters and were cut to that length."
+    ]
+    short = frame.iloc[[1]]
+    assert fit_frame(short, "x")[0] is short and fit_frame(short, "x")[1] == []
+
+
+def test_run_outputs_of_both_writers_pass_the_ooxml_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`segment run` on a log: the cell-by-cell writer and the bulk one, charts included."""
+    from tests.addin.conftest import run_segment
+    from tests.conftest import ooxml_errors
+
+    rng = np.random.default_rng(5)
+    n = 2_000
+    source = tmp_path / "log.csv"
+    pd.DataFrame(
+        {
+            "Customer No": [f"{i:05d}" for i in rng.integers(0, 900, n)],
+            "Order Date": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+            "Sales": np.round(rng.lognormal(3, 1, n), 2),
+        }
+    ).to_csv(source, index=False)
+    assert run_segment("run", source, "-o", tmp_path / "cells.xlsx", "-q") == 0
+    monkeypatch.setattr(newbook, "BULK_ROWS", 100)
+    assert run_segment("run", source, "-o", tmp_path / "bulk.xlsx", "-q") == 0
+    with zipfile.ZipFile(tmp_path / "bulk.xlsx") as package:
+        assert b"inlineStr" in package.read("xl/worksheets/sheet1.xml")
+    assert ooxml_errors(tmp_path / "cells.xlsx", tmp_path / "bulk.xlsx") == []
