@@ -43,3 +43,8 @@ BUTTONS_IMPORT = "addin.ribbon_actions"
 # hardened VBA reads) and the log of unexpected errors beside it.
 PROJECT_NAME = "segmentation"
 ERROR_LOG = "ribbon-errors.log"
+
+# Customer value: the sheet and its Excel Tables.
+VALUE_SHEET = "Customer Value"
+VALUE_SEGMENTS_TABLE = "CustomerValueBySegment"
+VALUE_TRACKING_TABLE = "CustomerValueTracking"
