@@ -21,12 +21,12 @@ def add_value_options(parser: argparse.ArgumentParser) -> None:
         "--discount-rate",
         metavar="RATE",
         help=f"annual discount rate for CLV, e.g. 10%% or 0.1 (default: "
-        f"{defaults.DISCOUNT_RATE:.0%})",
+        f"{defaults.DISCOUNT_RATE * 100:g}%%)",
     )
     group.add_argument(
         "--margin",
         metavar="SHARE",
-        help=f"profit margin applied to spend, e.g. 30%% (default: {defaults.MARGIN:.0%})",
+        help=f"profit margin applied to spend, e.g. 30%% (default: {defaults.MARGIN * 100:g}%%)",
     )
     group.add_argument(
         "--value-model",
