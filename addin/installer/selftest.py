@@ -114,6 +114,7 @@ FORMULAS = {
         FormulaCheck("SEGMENT_CLUSTER", ("customers",), columns.CLUSTER_NAME),
         FormulaCheck("SEGMENT_PROFILE", ("customers", "=SEGMENT_RFM"), "Segment"),
         FormulaCheck("SEGMENT_APPLY", ("customers", "model"), columns.RFM_SEGMENT),
+        FormulaCheck("SEGMENT_CLV", ("log",), f"{columns.EXPECTED_PURCHASES} (12 months)"),
     )
 }
 
@@ -148,6 +149,8 @@ def checks(log: str, customers: str) -> list[Check]:
                                               (names.SETTINGS_SHEET,))),
         Check("Import Log from a CSV file", "import", _import_sample),
         Check("Help", "help", _help),
+        Check("Customer Value on a transaction log", "value",
+              _action("value", LOG_SHEET, (names.VALUE_SHEET, *summary))),
         *(
             Check(f"{name} as a formula", name, _formula(check, ranges))
             for name, check in FORMULAS.items()

@@ -29,10 +29,13 @@ from segmentation.errors import SegmentationError, SegmentationWarning
 from segmentation.value.history import UNIT_DAYS
 from segmentation.value.horizon import discounted_purchases, parse_horizon
 from segmentation.value.purchases import (
+    PARAMETERS,
     collapse,
+    distinct_rows,
     expected_purchases,
     fit_purchases,
     p_alive,
+    purchases_if_alive,
 )
 from segmentation.value.spend import expected_order_value, fit_spend
 
@@ -139,8 +142,11 @@ class CustomerValueModel:
         counts, _ = collapse(x, t_x, T)
         chosen = ("bgnbd", "mbgnbd") if self.purchase_model == "auto" else (self.purchase_model,)
         self.candidates_ = {}
+        start = None
         for model in chosen:
-            params, ll = fit_purchases(model, counts)
+            # The second model starts from the first one's fit: close, and fewer steps.
+            params, ll = fit_purchases(model, counts, start)
+            start = params
             entry = {"log_likelihood": ll, "params": params.tolist(), "holdout_error": None}
             if holdout is not None:
                 length = float(holdout.attrs["length"])
@@ -226,16 +232,18 @@ class CustomerValueModel:
         day = UNIT_DAYS[self.unit_]
         x, t_x, T = (summary[c].to_numpy(np.float64) for c in ("x", "t_x", "T"))
         counts, inverse = collapse(x, t_x, T)
-        params = np.array([self.purchase_params_[k] for k in ("r", "alpha", "a", "b")])
+        params = np.array([self.purchase_params_[k] for k in PARAMETERS])
         model = self.purchase_model_
+        # The horizon's part depends on (x, T) only: far fewer rows than (x, t_x, T).
+        first, pair, _ = distinct_rows(counts.x, counts.T)
+        pair_x, pair_T = counts.x[first], counts.T[first]
         total, discounted = discounted_purchases(
-            lambda days: expected_purchases(
-                model, params, days / day, counts.x, counts.t_x, counts.T
-            ),
+            lambda days: purchases_if_alive(model, params, days / day, pair_x, pair_T),
             span.days,
             rate,
         )
         alive = p_alive(model, params, counts.x, counts.t_x, counts.T)
+        total, discounted = total[pair] * alive, discounted[pair] * alive
         spend = np.array([self.spend_params_[k] for k in ("p", "q", "gamma")])
         value = summary["repeat_value"].to_numpy(np.float64)
         # Customers whose repeat spend was zero or less get the population's mean.

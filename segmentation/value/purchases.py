@@ -32,79 +32,139 @@ LOG_BOUND = 18.0
 
 @dataclass(frozen=True)
 class Counts:
-    """Distinct (x, t_x, T) rows and how many customers share each."""
+    """Distinct (x, t_x, T) rows and how many customers share each.
+
+    ``xs``/``ix`` (and ``ts``/``it``, ``Ts``/``iT``) are each column's distinct values and
+    every row's position among them: the special functions of the likelihood are
+    evaluated once per distinct value, not once per row.
+    """
 
     x: np.ndarray
     t_x: np.ndarray
     T: np.ndarray
     weight: np.ndarray
+    xs: np.ndarray
+    ix: np.ndarray
+    ts: np.ndarray
+    it: np.ndarray
+    Ts: np.ndarray
+    iT: np.ndarray
+
+    @classmethod
+    def of(cls, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weight: np.ndarray) -> Counts:
+        xs, ix = np.unique(x, return_inverse=True)
+        ts, it = np.unique(t_x, return_inverse=True)
+        Ts, iT = np.unique(T, return_inverse=True)
+        return cls(x, t_x, T, weight, xs, ix, ts, it, Ts, iT)
+
+
+def distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One row of each distinct combination (in sorted order of the values), each row's
+    group, and group sizes. Each column becomes value ranks, the ranks one integer key:
+    cheaper than ``np.unique(axis=0)`` or a lexicographic sort of floats."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1
+    for column in columns:
+        values, ranks = np.unique(column, return_inverse=True)
+        if span * len(values) >= 2**62:  # too many combinations for one integer key
+            return _lexsorted_rows(*columns)
+        key = key * len(values) + ranks.reshape(-1)
+        span *= len(values)
+    keys, first, inverse, sizes = np.unique(
+        key, return_index=True, return_inverse=True, return_counts=True
+    )
+    return first, inverse.reshape(-1), sizes
+
+
+def _lexsorted_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    order = np.lexsort(columns[::-1])
+    same = np.ones(max(len(order) - 1, 0), dtype=bool)
+    for column in columns:
+        ordered = column[order]
+        same &= ordered[1:] == ordered[:-1]
+    starts = np.r_[True, ~same] if len(order) else np.zeros(0, dtype=bool)
+    group_sorted = np.cumsum(starts) - 1
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = group_sorted
+    sizes = np.bincount(group_sorted) if len(order) else np.zeros(0, dtype=np.int64)
+    return order[starts], inverse, sizes
 
 
 def collapse(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[Counts, np.ndarray]:
     """Distinct rows (sorted, so row order cannot change a fit) and each input's row."""
-    stacked = np.column_stack([x, t_x, T]).astype(np.float64)
-    distinct, inverse, weight = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
-    counts = Counts(distinct[:, 0], distinct[:, 1], distinct[:, 2], weight.astype(np.float64))
-    return counts, inverse.reshape(-1)
+    x, t_x, T = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
+    first, inverse, sizes = distinct_rows(x, t_x, T)
+    counts = Counts.of(x[first], t_x[first], T[first], sizes.astype(np.float64))
+    return counts, inverse
+
+
+def _x_terms(model: str, r: float, alpha: float, a: float, b: float, xs: np.ndarray):
+    """The parts of each row's log-likelihood (and derivatives) that depend on x only."""
+    repeat = xs > 0
+    ll = special.gammaln(r + xs) - special.gammaln(r) + r * np.log(alpha)
+    d_r = special.digamma(r + xs) - special.digamma(r) + np.log(alpha)
+    if model == "bgnbd":
+        # x > 0: Gamma(b+x-1) [(b+x-1)(alpha+T)^-(r+x) + a (alpha+t_x)^-(r+x)];
+        # x = 0: Gamma(b) (alpha+T)^-r.
+        shape = np.where(repeat, b + xs - 1, b)
+        ll = ll + special.gammaln(a + b) - special.gammaln(b) - special.gammaln(a + b + xs)
+        ll = ll + special.gammaln(shape)
+        d_a = special.digamma(a + b) - special.digamma(a + b + xs)
+        d_b = special.digamma(a + b) - special.digamma(b) - special.digamma(a + b + xs)
+        d_b = d_b + special.digamma(shape)
+        bx1 = np.where(repeat, b + xs - 1, 1.0)
+        first = np.log(bx1)  # added to -(r+x) log(alpha+T)
+        second = np.where(repeat, np.log(a), -np.inf)  # added to -(r+x) log(alpha+t_x)
+        d_b_first, d_b_second = np.where(repeat, 1.0 / bx1, 0.0), np.zeros_like(xs)
+    else:
+        # Gamma(b+x+1)/Gamma(a+b+x+1) [(alpha+T)^-(r+x) + a/(b+x) (alpha+t_x)^-(r+x)].
+        ll = ll + special.gammaln(a + b) + special.gammaln(b + xs + 1) - special.gammaln(b)
+        ll = ll - special.gammaln(a + b + xs + 1)
+        d_a = special.digamma(a + b) - special.digamma(a + b + xs + 1)
+        d_b = special.digamma(a + b) + special.digamma(b + xs + 1) - special.digamma(b)
+        d_b = d_b - special.digamma(a + b + xs + 1)
+        first = np.zeros_like(xs)
+        second = np.log(a) - np.log(b + xs)
+        d_b_first, d_b_second = np.zeros_like(xs), -1.0 / (b + xs)
+    return ll, d_r, d_a, d_b, first, second, d_b_first, d_b_second
 
 
 def _terms(model: str, log_params: np.ndarray, c: Counts) -> tuple[np.ndarray, ...]:
     """Per-row log-likelihood and its derivatives with respect to (r, alpha, a, b)."""
     r, alpha, a, b = np.exp(log_params)
-    x, t_x, T = c.x, c.t_x, c.T
-    log_alpha_T = np.log(alpha + T)
-    log_alpha_tx = np.log(alpha + t_x)
-    repeat = x > 0
-    # The purchase-count part, shared: Gamma(r + x) alpha^r / Gamma(r).
-    ll = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha)
-    d_alpha = np.full_like(x, r / alpha)
-    if model == "bgnbd":
-        # x > 0: Gamma(b+x-1) [(b+x-1)(alpha+T)^-(r+x) + a (alpha+t_x)^-(r+x)];
-        # x = 0: Gamma(b) (alpha+T)^-r.
-        bx1 = np.where(repeat, b + x - 1, 1.0)
-        u1 = -(r + x) * log_alpha_T + np.log(bx1)
-        u2 = np.where(repeat, np.log(a) - (r + x) * log_alpha_tx, -np.inf)
-        ll = ll + special.gammaln(a + b) - special.gammaln(b) - special.gammaln(a + b + x)
-        ll = ll + np.where(
-            repeat, special.gammaln(np.where(repeat, b + x - 1, b)), special.gammaln(b)
-        )
-        d_a = special.digamma(a + b) - special.digamma(a + b + x)
-        d_b = special.digamma(a + b) - special.digamma(b) - special.digamma(a + b + x)
-        d_b = d_b + special.digamma(np.where(repeat, b + x - 1, b))
-    else:
-        # Gamma(b+x+1)/Gamma(a+b+x+1) [(alpha+T)^-(r+x) + a/(b+x) (alpha+t_x)^-(r+x)].
-        u1 = -(r + x) * log_alpha_T
-        u2 = np.log(a) - np.log(b + x) - (r + x) * log_alpha_tx
-        ll = ll + special.gammaln(a + b) + special.gammaln(b + x + 1) - special.gammaln(b)
-        ll = ll - special.gammaln(a + b + x + 1)
-        d_a = special.digamma(a + b) - special.digamma(a + b + x + 1)
-        d_b = special.digamma(a + b) + special.digamma(b + x + 1) - special.digamma(b)
-        d_b = d_b - special.digamma(a + b + x + 1)
+    ll_x, d_r_x, d_a_x, d_b_x, first, second, d_b_first, d_b_second = _x_terms(
+        model, r, alpha, a, b, c.xs
+    )
+    ix = c.ix
+    log_T = np.log(alpha + c.Ts)[c.iT]
+    log_tx = np.log(alpha + c.ts)[c.it]
+    rx = r + c.x
+    u1 = first[ix] - rx * log_T
+    u2 = second[ix] - rx * log_tx
     mix = np.logaddexp(u1, u2)
-    w1, w2 = np.exp(u1 - mix), np.exp(u2 - mix)
-    ll = ll + mix
-    d_r = d_r - w1 * log_alpha_T - w2 * log_alpha_tx
-    d_alpha = d_alpha - (r + x) * (w1 / (alpha + T) + w2 / (alpha + t_x))
-    d_a = d_a + w2 / a
-    if model == "bgnbd":
-        d_b = d_b + np.where(repeat, w1 / bx1, 0.0)
-    else:
-        d_b = d_b - w2 / (b + x)
+    w2 = special.expit(u2 - u1)  # the share of the "dropped out after t_x" branch
+    w1 = 1.0 - w2
+    ll = ll_x[ix] + mix
+    d_r = d_r_x[ix] - w1 * log_T - w2 * log_tx
+    d_alpha = r / alpha - rx * (
+        w1 * (1.0 / (alpha + c.Ts))[c.iT] + w2 * (1.0 / (alpha + c.ts))[c.it]
+    )
+    d_a = d_a_x[ix] + w2 / a
+    d_b = d_b_x[ix] + w1 * d_b_first[ix] + w2 * d_b_second[ix]
     return ll, d_r, d_alpha, d_a, d_b
 
 
 def log_likelihood(model: str, params: np.ndarray, counts: Counts) -> float:
     """The sample log-likelihood at ``params`` = (r, alpha, a, b)."""
     ll = _terms(model, np.log(np.asarray(params, dtype=np.float64)), counts)[0]
-    return float(np.dot(counts.weight, ll))
+    return float(np.sum(counts.weight * ll))
 
 
 def _objective(log_params: np.ndarray, model: str, c: Counts, total: float):
     ll, *grads = _terms(model, log_params, c)
-    value = -float(np.dot(c.weight, ll)) / total
+    value = -float(np.sum(c.weight * ll)) / total  # no BLAS: the same bits anywhere
     params = np.exp(log_params)
-    gradient = -np.array([np.dot(c.weight, g) for g in grads]) * params / total
+    gradient = -np.array([np.sum(c.weight * g) for g in grads]) * params / total
     if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
         return np.inf, np.zeros(4)
     return value, gradient
@@ -113,24 +173,30 @@ def _objective(log_params: np.ndarray, model: str, c: Counts, total: float):
 def starting_values(counts: Counts) -> np.ndarray:
     """Log-parameters to start from: a purchase rate near the sample's, mild drop-out."""
     w = counts.weight
-    rate = float(np.dot(w, counts.x) / max(np.dot(w, counts.T), 1e-12))
+    rate = float(np.sum(w * counts.x) / max(np.sum(w * counts.T), 1e-12))
     alpha = 1.0 / max(rate, 1e-6)  # with r = 1, the mean purchase rate is r / alpha
     return np.log([1.0, alpha, 1.0, 3.0])
 
 
-def fit_purchases(model: PurchaseModelName, counts: Counts) -> tuple[np.ndarray, float]:
-    """Maximum-likelihood (r, alpha, a, b) and the log-likelihood."""
+def fit_purchases(
+    model: PurchaseModelName, counts: Counts, start: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """Maximum-likelihood (r, alpha, a, b) and the log-likelihood.
+
+    ``start``: parameters to start from (e.g. the other model's fit), else
+    :func:`starting_values`.
+    """
     total = float(counts.weight.sum())
     bounds = [(-LOG_BOUND, LOG_BOUND)] * 4
     best = None
-    # Truncated Newton within bounds: few evaluations, robust on flat likelihoods. A
-    # second start (and another optimiser) only when the first does not converge.
-    first = starting_values(counts)
-    attempts = (("TNC", first), ("L-BFGS-B", first + np.log([0.5, 1.0, 0.5, 0.2])))
-    for method, start in attempts:
+    # L-BFGS-B needs the fewest likelihood evaluations on large data; truncated Newton
+    # from another start is the second try when it does not converge.
+    first = starting_values(counts) if start is None else np.log(np.asarray(start))
+    attempts = (("L-BFGS-B", first), ("TNC", starting_values(counts) + np.log([0.5, 1, 0.5, 0.2])))
+    for method, begin in attempts:
         found = optimize.minimize(
             _objective,
-            start,
+            begin,
             args=(model, counts, total),
             jac=True,
             method=method,
@@ -176,10 +242,11 @@ def _hyp2f1(a, b, c, z) -> np.ndarray:
     return values
 
 
-def expected_purchases(model: str, params: np.ndarray, t, x, t_x, T) -> np.ndarray:
-    """Expected purchases in the next ``t`` time units, given the history (x, t_x, T)."""
+def purchases_if_alive(model: str, params: np.ndarray, t, x, T) -> np.ndarray:
+    """Expected purchases in the next ``t`` for a customer still alive at T with x repeat
+    purchases: the part of the conditional expectation that does not depend on t_x."""
     r, alpha, a, b = params
-    x, t_x, T = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
+    x, T = np.asarray(x, dtype=np.float64), np.asarray(T, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     z = t / (alpha + T + t)
     decay = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
@@ -189,7 +256,12 @@ def expected_purchases(model: str, params: np.ndarray, t, x, t_x, T) -> np.ndarr
     else:
         head = (a + b + x) / (a - 1)
         tail = 1.0 - decay * _hyp2f1(r + x, b + x + 1, a + b + x, z)
-    return head * tail * p_alive(model, params, x, t_x, T)
+    return head * tail
+
+
+def expected_purchases(model: str, params: np.ndarray, t, x, t_x, T) -> np.ndarray:
+    """Expected purchases in the next ``t`` time units, given the history (x, t_x, T)."""
+    return purchases_if_alive(model, params, t, x, T) * p_alive(model, params, x, t_x, T)
 
 
 def population_purchases(model: str, params: np.ndarray, t) -> np.ndarray:

@@ -157,12 +157,13 @@ def test_new_workbook_from_csv_opens_in_libreoffice_with_tables_and_charts(tmp_p
     assert run_segment("run", source, "-o", output, "--method", "both", "-q") == 0
     book = load_workbook(output)
     assert book.sheetnames == [names.CUSTOMERS_SHEET, names.SUMMARY_SHEET,
-                               names.CLUSTERS_SHEET, names.MODEL_SHEET]  # fmt: skip
+                               names.CLUSTERS_SHEET, names.VALUE_SHEET,
+                               names.MODEL_SHEET]  # fmt: skip
     customers = book[names.CUSTOMERS_SHEET]
     assert "SegmentedCustomers" in customers.tables
     formula_like = [c for c in customers["A"] if c.value == "=1+1"]
     assert formula_like and all(c.data_type == "s" for c in formula_like)
-    assert len(chart_parts(output)) == 3
+    assert len(chart_parts(output)) == 5  # 2 on the Customer Value sheet
     converted = libreoffice_convert(output, "xlsx", tmp_path / "lo")
     ours = [[c.value for c in row] for row in customers.iter_rows()]
     theirs = [
@@ -171,4 +172,4 @@ def test_new_workbook_from_csv_opens_in_libreoffice_with_tables_and_charts(tmp_p
     ]
     assert [r[0] for r in theirs] == [r[0] for r in ours]
     assert [r[-1] for r in theirs] == [r[-1] for r in ours]
-    assert len(chart_parts(converted)) == 3
+    assert len(chart_parts(converted)) == 5
