@@ -24,7 +24,7 @@ from segmentation.reading.customers import CustomerData, read_customers
 from segmentation.rfm.scoring import RFMSegmenter
 from segmentation.rfm.segment_maps import SegmentMap
 from segmentation.value.options import ValueOptions, value_step
-from segmentation.value.step import ValueResult
+from segmentation.value.step import ValueResult, first_purchase_column
 
 Method = Literal["rfm", "cluster", "both"]
 Progress = Callable[[str, float], None]
@@ -137,6 +137,9 @@ def read_for_run(
     extras = list(dict.fromkeys([*(features or []), *(categorical or [])])) or None
     if model is not None and model.clusters is not None:
         extras = [*model.clusters.numeric_features_, *model.clusters.category_levels_] or None
+    first_purchase = first_purchase_column(frame)  # customer value needs it, when present
+    if extras is not None and first_purchase is not None and first_purchase not in extras:
+        extras = [*extras, first_purchase]
     return read_customers(
         frame,
         columns=columns,

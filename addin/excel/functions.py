@@ -313,17 +313,23 @@ def SEGMENT_APPLY(table, model):
 
 @xw.func(category=CATEGORY)
 @xw.arg("table", ndim=2, err_to_str=True)
+@xw.arg("model", ndim=2)
 @xw.ret(expand="table")
-def SEGMENT_CLV(table, horizon=HORIZON, as_of=None):
+def SEGMENT_CLV(table, horizon=HORIZON, as_of=None, model=None):
     """Expected purchases, P(alive), expected order value and predicted CLV for each row
     of a transaction log (customer, date, amount), from BG/NBD or MBG/NBD and
     Gamma-Gamma fitted to it. horizon: "12m", "39w" or "90d" (default 12 months);
-    as_of: analysis date. Discount rate and margin come from their defaults (10%, 100%)."""
+    as_of: analysis date; model: the 'Segmentation Model' sheet's used range, to predict
+    with its saved parameters instead of fitting. Discount 10% a year, margin 100%."""
+    from addin.sheets.model_sheet import read_model
     from segmentation.value.options import ValueOptions
 
     try:
         value = ValueOptions(horizon=horizon if horizon not in (None, "") else HORIZON)
-        frame, header, result = _segment(table, as_of=as_of, value=value)
+        saved = read_model([list(r) for r in model]) if model else None
+        if model and saved is None:
+            raise ValueError(f"Pass the '{names.MODEL_SHEET}' sheet's range as model")
+        frame, header, result = _segment(table, as_of=as_of, value=value, model=saved)
         if result.value is None:
             raise SegmentationError(result.value_note or "Customer value was not estimated.")
         columns = list(result.value.predictions.columns)

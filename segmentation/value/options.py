@@ -26,8 +26,8 @@ from segmentation.value.model import check_rate
 from segmentation.value.segments import add_value_to_profile
 from segmentation.value.step import (
     ValueResult,
-    _first_purchase_column,
     estimate_value,
+    first_purchase_column,
     summarise_segments,
 )
 
@@ -120,7 +120,7 @@ def value_step(
             f"{NOT_ESTIMATED} the saved model has no value model. Fit and save a new model "
             "to predict customer value with it."
         )
-    if data.kind == "customers" and _first_purchase_column(data.table) is None:
+    if data.kind == "customers" and first_purchase_column(data.table) is None:
         return None, (
             f"{NOT_ESTIMATED} a customer table needs a 'First Purchase' date column for it "
             "(or use the transaction log)."

@@ -70,7 +70,7 @@ class ValueResult:
         return value_columns(self.horizon.label)[names.EXPECTED_PURCHASES]
 
 
-def _first_purchase_column(table: pd.DataFrame) -> str | None:
+def first_purchase_column(table: pd.DataFrame) -> str | None:
     for column in table.columns:
         if str(column).strip().lower() in FIRST_PURCHASE_HEADERS:
             return column
@@ -80,7 +80,7 @@ def _first_purchase_column(table: pd.DataFrame) -> str | None:
 def _table_history(data: CustomerData) -> tuple[PurchaseHistory, str | None]:
     """Purchase histories from a customer table with a first-purchase date column."""
     table = data.table
-    column = _first_purchase_column(table)
+    column = first_purchase_column(table)
     if column is None:
         raise SegmentationError(
             "Customer value needs each customer's first purchase date: read a transaction "

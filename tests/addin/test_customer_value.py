@@ -95,3 +95,23 @@ def test_no_value_flag(transactions_book, tmp_path, capsys):
     assert main(["run", str(transactions_book), "-o", str(output), "--no-value"]) == 0
     assert names.VALUE_SHEET not in openpyxl.load_workbook(output).sheetnames
     assert "Customer value was turned off." in capsys.readouterr().out
+
+
+def test_segment_clv_predicts_with_a_saved_model(log_rows):
+    from addin.sheets.model_sheet import model_layout
+    from segmentation import segment_customers
+
+    from .conftest import layout_cells
+
+    frame = pd.DataFrame(log_rows[1:], columns=log_rows[0])
+    fitted = segment_customers(frame).model
+    model_range = layout_cells(model_layout(fitted, {}))
+    out = udfs.SEGMENT_CLV(log_rows[:60], "12m", None, model_range)
+    assert out[0][0] == "Expected Purchases (12 months)"
+    # Predicted with the saved parameters, not refitted on the 59 rows.
+    saved = segment_customers(frame.head(59), model=fitted).customers.set_index("Customer ID")
+    expected = saved.loc[log_rows[1][0], out[0]].tolist()
+    assert out[1] == pytest.approx(expected, rel=1e-12)
+    # Those 59 rows alone could not support a fit: the cell would say why.
+    (refit,) = udfs.SEGMENT_CLV(log_rows[:60], "12m")[0]
+    assert refit.startswith("#SEGMENT!") and "bought again" in refit
