@@ -15,16 +15,18 @@ numerical differences.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from scipy import optimize, special
 
-from segmentation.errors import SegmentationError
+from segmentation.errors import SegmentationError, SegmentationWarning
 
 PurchaseModelName = Literal["bgnbd", "mbgnbd"]
 PARAMETERS = ("r", "alpha", "a", "b")
+MODEL_NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD"}
 # log-parameters are kept within exp(+-LOG_BOUND): far beyond any real data, yet finite
 # when the data carry no sign of drop-out (b grows without bound then).
 LOG_BOUND = 18.0
@@ -215,6 +217,14 @@ def fit_purchases(
             "purchase histories. Check the dates of the transactions."
         )
     params = np.exp(best.x)
+    if np.any(np.abs(best.x) > LOG_BOUND - 1):
+        warnings.warn(
+            f"The {MODEL_NAMES[model]} fit reached the edge of its parameter range: these "
+            "customers look alike in how often they buy, or show no sign of stopping. The "
+            "predictions are those of that limiting case; check the log covers enough time.",
+            SegmentationWarning,
+            stacklevel=3,
+        )
     return params, -best.fun * total
 
 

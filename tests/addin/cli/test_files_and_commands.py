@@ -50,7 +50,9 @@ def test_parquet_input(tmp_path, log_frame):
     output = tmp_path / "result.xlsx"
     assert run_segment("run", source, "-o", output, "--ties", "rank", "-q") == 0
     book = load_workbook(output)
-    assert book.sheetnames == [names.CUSTOMERS_SHEET, names.SUMMARY_SHEET, names.MODEL_SHEET]
+    assert book.sheetnames == [
+        names.CUSTOMERS_SHEET, names.SUMMARY_SHEET, names.VALUE_SHEET, names.MODEL_SHEET,
+    ]  # fmt: skip
 
 
 def test_validate_reports_without_writing(tmp_path, transactions_book, capsys):
