@@ -126,7 +126,8 @@ class CustomerValueModel:
             )
         if repeat_buyers < MIN_REPEAT_BUYERS:
             raise SegmentationError(
-                f"Customer value cannot be estimated: only {repeat_buyers} customers bought "
+                f"Customer value cannot be estimated: only {repeat_buyers} "
+                f"{'customer' if repeat_buyers == 1 else 'customers'} bought "
                 f"again after their first purchase day; at least {MIN_REPEAT_BUYERS} are "
                 "needed. Use a longer log or more customers."
             )
