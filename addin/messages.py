@@ -43,6 +43,12 @@ COMMAND_LINE: Vocabulary = {
     "table": ("--table", lambda v: "--sheet NAME or --table NAME"),
     "output": ("-o", lambda v: "-o OTHER.xlsx"),
     "fit_model": ("--model", lambda v: "a run without --model, which fits and saves one"),
+    # Customer value.
+    "horizon": ("--horizon", lambda v: f"--horizon {v}"),
+    "discount_rate": ("--discount-rate", lambda v: f"--discount-rate {v}"),
+    "margin": ("--margin", lambda v: f"--margin {v}"),
+    "value_model": ("--value-model", lambda v: f"--value-model {v}"),
+    "priority_by": ("--priority-by", lambda v: f"--priority-by {v}"),
 }
 
 EXCEL: Vocabulary = {
@@ -61,6 +67,12 @@ EXCEL: Vocabulary = {
     "table": ("the table", lambda v: "a click in the table before you press the button"),
     "output": ("the output file", lambda v: None),
     "fit_model": ("RFM Segments", lambda v: "RFM Segments (or Cluster Segments)"),
+    # Customer value.
+    "horizon": (_settings_cell("CLV horizon"), lambda v: None),
+    "discount_rate": (_settings_cell("Discount rate"), lambda v: None),
+    "margin": (_settings_cell("Margin"), lambda v: None),
+    "value_model": (_settings_cell("Value model"), lambda v: None),
+    "priority_by": (_settings_cell("Prioritise by"), lambda v: None),
 }
 
 FUNCTIONS: Vocabulary = {
@@ -73,6 +85,7 @@ FUNCTIONS: Vocabulary = {
     # A function reads its range's headers as they are and has no categorical argument.
     "columns": ("the column headers", lambda v: None),
     "categorical": ("columns", lambda v: None),
+    "horizon": ("horizon", lambda v: f'horizon "{v}"'),  # customer value
 }
 # Campaigns are run from the command line and the ribbon, never from a function.
 FUNCTIONS.update(

@@ -55,3 +55,7 @@ TEMPORARY_PREFIX = ".~segment-"
 LOCK_NAME = ".~segment-lock.{name}"
 BACKUP_NAME = "{stem} (backup {stamp}){suffix}"
 MAX_CELL_CHARACTERS = 32_767  # Excel's limit for the text of one cell (UTF-16 units)
+# Customer value: the sheet and its Excel Tables.
+VALUE_SHEET = "Customer Value"
+VALUE_SEGMENTS_TABLE = "CustomerValueBySegment"
+VALUE_TRACKING_TABLE = "CustomerValueTracking"

@@ -19,10 +19,13 @@ from addin.sheets import layout
 from addin.sheets.cell_text import fit_frame
 from addin.sheets.model_sheet import model_layout, read_model, read_record
 from addin.sheets.settings import read_segment_map, read_settings
+from addin.sheets.value_sheet import value_sheet
+from addin.value_options import resolve_value
 from addin.workbook import TableRef, Workbook
 from segmentation import CustomerData, SegmentationModel, defaults, segment_customers
 from segmentation import names as columns
 from segmentation.api import SegmentationResult, read_for_run
+from segmentation.value.options import ValueOptions
 
 Progress = Callable[[str, float], None]
 
@@ -48,6 +51,7 @@ class RunOptions:
     segment_map: object = None
     model: SegmentationModel | None = None
     use_saved_model: bool | None = None
+    value: dict | ValueOptions | None = None  # customer value: flags given, then resolved
 
     def with_settings(self, settings: dict[str, object], segment_map: object) -> RunOptions:
         """Fill what was not given from the settings sheet, then from the defaults."""
@@ -72,6 +76,7 @@ class RunOptions:
             segment_map=self.segment_map
             if self.segment_map is not None
             else (segment_map or defaults.SEGMENT_MAP),
+            value=resolve_value(self.value, settings),
         )
 
 
@@ -116,6 +121,7 @@ def segment_frame(
             categorical=options.categorical,
             first_row=first_row,
             progress=lambda step, f: progress(step, 0.1 + 0.6 * f),
+            value=options.value if isinstance(options.value, ValueOptions) else None,
         )
     messages = list(dict.fromkeys(str(w.message) for w in caught))
     return result, messages
@@ -128,7 +134,13 @@ def new_columns(result: SegmentationResult, frame_index: pd.Index) -> pd.DataFra
     if result.data.columns.get("recency") is None:
         wanted.append(columns.RECENCY)  # derived from a last-purchase date
     wanted += [c for c in (*names.SCORE_COLUMNS, *names.CLUSTER_COLUMNS) if c in customers]
+    wanted += value_columns_of(result)
     return customers[wanted].reindex(frame_index)
+
+
+def value_columns_of(result: SegmentationResult) -> list[str]:
+    """The per-customer value columns of a run (none when value was not estimated)."""
+    return [] if result.value is None else list(result.value.predictions.columns)
 
 
 def customers_output(result: SegmentationResult) -> pd.DataFrame:
@@ -142,6 +154,7 @@ def customers_output(result: SegmentationResult) -> pd.DataFrame:
         columns.MONETARY,
     ]
     tail = [c for c in (*names.SCORE_COLUMNS, *names.CLUSTER_COLUMNS) if c in table]
+    tail += value_columns_of(result)
     middle = [c for c in table.columns if c not in first and c not in tail]
     return table[[c for c in first if c in table] + middle + tail]
 
@@ -269,6 +282,8 @@ def write_results(
     layouts = [layout.summary_sheet(result, outcome.source)]
     if result.cluster_profile is not None:
         layouts.append(layout.clusters_sheet(result))
+    if result.value is not None:
+        layouts.append(value_sheet(result))
     run_record = {
         "input_sheet": ref.sheet if ref is not None else None,
         "input_table": ref.name if ref is not None else None,

@@ -31,6 +31,10 @@ _PUBLIC = {
     "PRESETS": "segmentation.rfm.segment_maps",
     "SegmentMap": "segmentation.rfm.segment_maps",
     "get_segment_map": "segmentation.rfm.segment_maps",
+    # Customer value.
+    "CustomerValueModel": "segmentation.value.model",
+    "ValueOptions": "segmentation.value.options",
+    "history_from_log": "segmentation.value.history",
 }
 
 
@@ -50,6 +54,7 @@ __all__ = [
     "ClusterSegmenter",
     "ColumnMap",
     "CustomerData",
+    "CustomerValueModel",
     "DataQualityReport",
     "RFMSegmenter",
     "SegmentMap",
@@ -57,10 +62,12 @@ __all__ = [
     "SegmentationModel",
     "SegmentationResult",
     "SegmentationWarning",
+    "ValueOptions",
     "__version__",
     "cluster_segments",
     "detect_columns",
     "get_segment_map",
+    "history_from_log",
     "read_customers",
     "rfm_segments",
     "rfm_table",

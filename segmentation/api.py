@@ -24,6 +24,8 @@ from segmentation.reading.customers import CustomerData, read_customers
 from segmentation.rfm.scoring import RFMSegmenter
 from segmentation.rfm.segment_maps import SegmentMap
 from segmentation.validation.differences import segment_tests
+from segmentation.value.options import ValueOptions, value_step
+from segmentation.value.step import ValueResult, first_purchase_column
 
 Method = Literal["rfm", "cluster", "both"]
 Progress = Callable[[str, float], None]
@@ -107,6 +109,8 @@ class SegmentationResult:
     # Do the segments differ? (segmentation.validation.differences; reading in .attrs)
     rfm_tests: pd.DataFrame | None = None
     cluster_tests: pd.DataFrame | None = None
+    value: ValueResult | None = None  # customer value; None when not estimated
+    value_note: str | None = None  # why value was not estimated
 
 
 def _noop(step: str, fraction: float) -> None:
@@ -137,6 +141,9 @@ def read_for_run(
     extras = list(dict.fromkeys([*(features or []), *(categorical or [])])) or None
     if model is not None and model.clusters is not None:
         extras = [*model.clusters.numeric_features_, *model.clusters.category_levels_] or None
+    first_purchase = first_purchase_column(frame)  # customer value needs it, when present
+    if extras is not None and first_purchase is not None and first_purchase not in extras:
+        extras = [*extras, first_purchase]
     return read_customers(
         frame,
         columns=columns,
@@ -170,6 +177,7 @@ def segment_customers(
     date_format: str | None = None,
     drop_duplicates: bool = True,
     progress: Progress | None = None,
+    value: ValueOptions | None = None,
 ) -> SegmentationResult:
     """Read a table, score and segment its customers, and profile the segments.
 
@@ -178,7 +186,8 @@ def segment_customers(
     With ``model``, the saved models score the data instead of new ones being
     fitted, so new customers land on the saved scale. Other parameters are those of
     :func:`read_customers`, :class:`RFMSegmenter` and :class:`ClusterSegmenter`.
-    ``progress(step, fraction)`` is called as the work goes on.
+    ``progress(step, fraction)`` is called as the work goes on. ``value`` sets the
+    customer-value step (:class:`segmentation.value.options.ValueOptions`; on by default).
     """
     report_progress = progress or _noop
     if model is None and method not in METHODS:
@@ -241,6 +250,12 @@ def segment_customers(
         )
         parts.append(cluster_model.segment(customers))
 
+    report_progress("Estimating customer value", 0.7)
+    value_options = value or ValueOptions()
+    value_result, value_note = value_step(data, model, value_options)
+    if value_result is not None:
+        parts.append(value_result.predictions)
+
     report_progress("Profiling segments", 0.85)
     result_table = pd.concat(parts, axis=1)
     if rfm_model is not None:
@@ -271,6 +286,10 @@ def segment_customers(
             [*names.RFM_VALUES, *cluster_model.numeric_features_],
         )
 
+    if value_result is not None:
+        rfm_profile, cluster_profile = value_options.add_to_profiles(
+            value_result, result_table, rfm_profile, cluster_profile
+        )
     settings = {
         "method": method,
         "columns": dict(data.columns.roles),
@@ -284,12 +303,18 @@ def segment_customers(
         "date_format": date_format,
         "as_of": None if data.as_of is None else str(data.as_of.date()),
     }
-    saved = model or SegmentationModel(rfm_model, cluster_model, settings)
+    settings.update(value_options.settings())
+    saved = model or SegmentationModel(
+        rfm_model, cluster_model, settings, value=value_result.model if value_result else None
+    )
     report_progress("Testing the segments", 0.95)
-    tests = _segment_tests(result_table, extra_columns, rfm_model, cluster_model)
+    rfm_tests, cluster_tests = _segment_tests(result_table, extra_columns, rfm_model, cluster_model)
     report_progress("Done", 1.0)
-    return SegmentationResult(result_table, data, saved, rfm_profile, cluster_profile, differences,
-                              *tests)  # fmt: skip
+    return SegmentationResult(
+        result_table, data, saved, rfm_profile, cluster_profile, differences,
+        rfm_tests=rfm_tests, cluster_tests=cluster_tests, value=value_result,
+        value_note=value_note,
+    )  # fmt: skip
 
 
 def _segment_tests(
@@ -310,3 +335,5 @@ def _segment_tests(
 
 
 _BASE_COLUMNS = (names.CUSTOMER_ID, *names.RFM_VALUES, names.LAST_PURCHASE)
+# Customer value: the first purchase and age are not profiled as extras.
+_BASE_COLUMNS += (names.FIRST_PURCHASE, names.CUSTOMER_AGE)

@@ -31,3 +31,17 @@ SRM_SIGNIFICANCE = 0.001  # sample-ratio mismatch: the usual, strict threshold
 STABLE_JACCARD, UNSTABLE_JACCARD = 0.75, 0.6
 BOOTSTRAP_RESAMPLES = 20
 BOOTSTRAP_SAMPLE = 2_000  # bootstrap stability runs on at most this many customers
+# Customer value (expected purchases, P(alive), CLV): segmentation.value.
+VALUE_MODELS = ("bgnbd", "mbgnbd", "auto")
+VALUE_MODEL = "auto"
+VALUE_UNITS = ("weeks", "days")
+VALUE_UNIT = "weeks"  # the papers' unit; the fitted alpha is per this unit
+HORIZON = "12m"
+HORIZON_UNITS = {"d": "days", "w": "weeks", "m": "months"}
+MAX_HORIZON_DAYS = 3653  # ten years
+DISCOUNT_RATE = 0.10  # annual
+MARGIN = 1.0
+MIN_REPEAT_BUYERS = 20  # fewer repeat buyers cannot pin down four parameters
+MIN_VALUE_SPAN_DAYS = 28  # a log spanning less says nothing about drop-out
+AT_RISK_P_ALIVE = 0.5  # value at risk: predicted CLV of customers below this P(alive)
+PRIORITY_BY = ("revenue", "clv")

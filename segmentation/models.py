@@ -19,6 +19,7 @@ from typing import Any
 from segmentation.clustering.estimator import ClusterSegmenter
 from segmentation.errors import SegmentationError, SegmentationWarning
 from segmentation.rfm.scoring import RFMSegmenter
+from segmentation.value.model import CustomerValueModel
 
 FORMAT = "excel-segmentation-model"
 FORMAT_VERSION = 1
@@ -61,6 +62,7 @@ class SegmentationModel:
     clusters: ClusterSegmenter | None = None
     settings: dict = field(default_factory=dict)
     version: str = field(default_factory=_package_version)
+    value: CustomerValueModel | None = None  # customer value: fitted parameters only
 
     def to_dict(self) -> dict:
         return _json_safe(
@@ -71,6 +73,7 @@ class SegmentationModel:
                 "settings": self.settings,
                 "rfm": self.rfm.to_dict() if self.rfm is not None else None,
                 "clusters": self.clusters.to_dict() if self.clusters is not None else None,
+                "value": self.value.to_dict() if self.value is not None else None,
             }
         )
 
@@ -105,12 +108,13 @@ class SegmentationModel:
                 if data.get("clusters")
                 else None
             )
+            value = CustomerValueModel.from_dict(data["value"]) if data.get("value") else None
         except (KeyError, TypeError, ValueError) as exc:
             raise SegmentationError(
                 f"The saved model is damaged ({type(exc).__name__}: {exc}). Fit and save the "
                 "model again."
             ) from exc
-        return cls(rfm, clusters, dict(data.get("settings") or {}), saved_version)
+        return cls(rfm, clusters, dict(data.get("settings") or {}), saved_version, value)
 
     @classmethod
     def from_json(cls, text: str) -> SegmentationModel:

@@ -42,3 +42,18 @@ GROUP = "Group"
 TREATMENT, CONTROL = "Treatment", "Control"
 GROUPS = (TREATMENT, CONTROL)
 RESPONSE = "Response"
+# Customer value (segmentation.value): per customer; the horizon follows some headers,
+# e.g. "Expected Purchases (12 months)".
+FIRST_PURCHASE = "First Purchase"
+CUSTOMER_AGE = "Customer Age"
+EXPECTED_PURCHASES = "Expected Purchases"
+P_ALIVE = "P(Alive)"
+EXPECTED_ORDER_VALUE = "Expected Order Value"
+PREDICTED_CLV = "Predicted CLV"
+VALUE_COLUMNS = (EXPECTED_PURCHASES, P_ALIVE, EXPECTED_ORDER_VALUE, PREDICTED_CLV)
+# ... and per segment or cluster.
+TOTAL_CLV = "Total Predicted CLV"
+MEAN_CLV = "Mean Predicted CLV"
+SHARE_CLV = "% Predicted CLV"
+MEAN_P_ALIVE = "Mean P(Alive)"
+VALUE_AT_RISK = "Value at Risk"

@@ -298,10 +298,22 @@ def build_behavioural_clusters(target: Path, folder: Path) -> None:
     _finish(_run(draft, RunOptions()), target)
 
 
+def _with_first_purchase(customers):
+    """Customer value from a customer table needs each customer's first purchase date:
+    here the tenure before the last purchase."""
+    import pandas as pd
+
+    tenure = pd.to_timedelta(customers["Tenure Months"] * 30, unit="D")
+    first = customers["Last Purchase"] - tenure
+    return customers.assign(**{"First Purchase": first.dt.normalize()})
+
+
 def build_team_scoring(target: Path, folder: Path) -> None:
     # The team's model: fitted once on a reference month of customers.
     reference = Workbook()
-    _write_table(reference, "Customers", "Customers", sample_data.customers(seed=31))
+    _write_table(
+        reference, "Customers", "Customers", _with_first_purchase(sample_data.customers(seed=31))
+    )
     del reference["Sheet"]
     _settings_sheet(reference, {"method": "both"})
     reference_path = folder / "reference.xlsx"
@@ -316,15 +328,16 @@ def build_team_scoring(target: Path, folder: Path) -> None:
         "Holds the team's fitted segmentation model, so every team scores new customers on "
         "the same scale: a 'Champion' this month means what it meant last month.",
         [
-            "Paste next month's customers into the Customers table (customer id, last "
-            "purchase date, orders, total spend).",
+            "Paste next month's customers into the Customers table (customer id, first "
+            "and last purchase dates, orders, total spend).",
             "Leave 'Use saved model' at yes on Segmentation Settings.",
             "Click Apply Saved Model (or run the command below): segments and clusters on "
             "the saved scale appear beside each customer, with a fresh summary.",
         ],
     )
-    empty = sample_data.customers().iloc[:0][["Customer ID", "Last Purchase", "Orders",
-                                              "Total Spend"]]  # fmt: skip
+    empty = _with_first_purchase(sample_data.customers()).iloc[:0][
+        ["Customer ID", "First Purchase", "Last Purchase", "Orders", "Total Spend"]
+    ]
     _write_table(book, "Customers", "Customers", empty)
     _settings_sheet(book, {"method": "both", "use_saved_model": "yes"})
     draft = folder / "team.xlsx"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from addin import names
+from addin.cli.value_flags import value_overrides
 from addin.errors import WorkbookError
 from addin.files.safety import (
     WORKBOOK_SUFFIXES,
@@ -79,6 +80,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         columns=parse_columns(args.column),
         features=features,
         model=model,
+        value=value_overrides(args),
     )
 
 

@@ -111,6 +111,9 @@ def _add_method_options(parser: argparse.ArgumentParser) -> None:
         help="score with a model saved earlier (a segmented workbook or a .json file) "
         "instead of fitting a new one",
     )
+    from addin.cli.value_flags import add_value_options  # customer value
+
+    add_value_options(parser)
 
 
 def _version() -> str:

@@ -17,6 +17,7 @@ from addin.cli.inputs import (
     options_from,
 )
 from addin.cli.progress import ProgressBar
+from addin.cli.value_report import value_summary, value_texts
 from addin.errors import WorkbookError
 from addin.files.csv_safe import write_csv
 from addin.files.locking import exclusive
@@ -63,11 +64,13 @@ def print_summary(outcome: RunOutcome, output: Path | None) -> None:
             profile[columns.SHARE_CUSTOMERS],
             profile[columns.SHARE_REVENUE],
         )
-        for priority, segment, count, share, revenue in rows:
+        clv = value_texts(profile)  # customer value, when estimated
+        for (priority, segment, count, share, revenue), extra in zip(rows, clv):
             out.write(
                 f"  {priority:>2}. {segment:<28} {count:>9,} customers {share:>6.1%}"
-                f"   revenue {revenue:>6.1%}\n"
+                f"   revenue {revenue:>6.1%}{extra}\n"
             )
+    out.write(value_summary(result))
     for message in outcome.warnings:
         out.write(f"\nNote: {message}")
     if outcome.warnings:

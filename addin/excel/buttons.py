@@ -28,6 +28,7 @@ HELP_TEXT = (
     "RFM Segments: scores (R, F, M) and named segments beside your table.\n"
     "Cluster Segments: 3 to 6 behavioural clusters with readable names.\n"
     "Segment Summary: refreshes the summary sheet and its charts.\n"
+    "Customer Value: expected purchases, P(alive) and predicted CLV (transaction logs).\n"
     "Apply Saved Model: scores new customers with this workbook's saved model.\n"
     "Import Log: a CSV or Parquet transaction log of any size, as a Customers sheet.\n"
     "Check Data: what the data needs fixing, without changing anything.\n"
@@ -121,7 +122,26 @@ ACTIONS: dict[str, Callable[[object], str]] = {
     "check": _check,
     "settings": _settings,
     "help": lambda book: HELP_TEXT,
+    "value": lambda book: _value(book),  # customer value
 }
+
+
+def _value(book) -> str:
+    """RFM segments with customer value; says why when the data cannot support it."""
+    outcome = run_pipeline(ExcelWorkbook(book), RunOptions(method="rfm"), _status(book))
+    result = outcome.result
+    if result.value is None:
+        raise WorkbookError(
+            f"{result.value_note} RFM segments were written; customer value needs a "
+            "transaction log with repeat buyers."
+        )
+    book.sheets[names.VALUE_SHEET].activate()
+    total = float(result.value.predictions[result.value.clv_column].sum())
+    return (
+        f"{len(result.customers):,} customers from {outcome.source}. Predicted CLV over "
+        f"{result.value.horizon.label}: {total:,.2f} in total.\n"
+        + "\n".join([f"Sheets: {', '.join(outcome.sheets)}", *outcome.warnings])
+    )
 
 
 def run(tag: str, book=None) -> None:

@@ -18,7 +18,15 @@ import xlwings as xw
 from addin import names
 from addin.messages import for_function
 from segmentation import names as column_names
-from segmentation.defaults import MAX_BINS, MAX_CLUSTERS, MIN_BINS, MIN_CLUSTERS, N_BINS, TIES
+from segmentation.defaults import (
+    HORIZON,
+    MAX_BINS,
+    MAX_CLUSTERS,
+    MIN_BINS,
+    MIN_CLUSTERS,
+    N_BINS,
+    TIES,
+)
 from segmentation.errors import SegmentationError
 
 CATEGORY = "Segmentation"
@@ -113,8 +121,10 @@ def _frame(table: Grid):
 
 def _segment(table: Grid, **options):
     from segmentation import segment_customers
+    from segmentation.value.options import ValueOptions
 
     frame, header = _frame(table)
+    options.setdefault("value", ValueOptions(enabled=False))  # only SEGMENT_CLV needs it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = segment_customers(frame, first_row=2 if header else 1, **options)
@@ -297,6 +307,36 @@ def SEGMENT_APPLY(table, model):
             for c in (column_names.RFM_SEGMENT, column_names.CLUSTER_NAME)
             if c in result.customers
         ]
+        return _grid(_per_row(frame, result, columns), header, columns)
+    except ValueError as exc:
+        return _message(exc)
+
+
+# Customer value.
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("table", ndim=2, err_to_str=True)
+@xw.arg("model", ndim=2)
+@xw.ret(expand="table")
+def SEGMENT_CLV(table, horizon=HORIZON, as_of=None, model=None):
+    """Expected purchases, P(alive), expected order value and predicted CLV for each row
+    of a transaction log (customer, date, amount), from BG/NBD or MBG/NBD and
+    Gamma-Gamma fitted to it. horizon: "12m", "39w" or "90d" (default 12 months);
+    as_of: analysis date; model: the 'Segmentation Model' sheet's used range, to predict
+    with its saved parameters instead of fitting. Discount 10% a year, margin 100%."""
+    from addin.sheets.model_sheet import read_model
+    from segmentation.value.options import ValueOptions
+
+    try:
+        value = ValueOptions(horizon=horizon if horizon not in (None, "") else HORIZON)
+        saved = read_model([list(r) for r in model]) if model else None
+        if model and saved is None:
+            raise ValueError(f"Pass the '{names.MODEL_SHEET}' sheet's range as model")
+        frame, header, result = _segment(table, as_of=as_of, value=value, model=saved)
+        if result.value is None:
+            raise SegmentationError(result.value_note or "Customer value was not estimated.")
+        columns = list(result.value.predictions.columns)
         return _grid(_per_row(frame, result, columns), header, columns)
     except ValueError as exc:
         return _message(exc)

@@ -37,6 +37,8 @@ BUTTONS = (
            "Find 3 to 6 behavioural clusters with readable names."),
     Button("btnSummary", "Segment Summary", "summary", "ChartInsert", "Segment",
            "Refresh the Segment Summary sheet and its charts."),
+    Button("btnValue", "Customer Value", "value", "AccountingFormat", "Segment",
+           "Expected purchases, P(alive) and predicted CLV per customer and per segment."),
     Button("btnApply", "Apply Saved Model", "apply", "ImportSavedImports", "Model",
            "Score new customers with the model saved in this workbook."),
     Button("btnImport", "Import Log", "import", "ImportTextFile", "Model",

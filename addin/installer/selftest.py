@@ -114,6 +114,7 @@ FORMULAS = {
         FormulaCheck("SEGMENT_CLUSTER", ("customers",), columns.CLUSTER_NAME),
         FormulaCheck("SEGMENT_PROFILE", ("customers", "=SEGMENT_RFM"), "Segment"),
         FormulaCheck("SEGMENT_APPLY", ("customers", "model"), columns.RFM_SEGMENT),
+        FormulaCheck("SEGMENT_CLV", ("log",), f"{columns.EXPECTED_PURCHASES} (12 months)"),
     )
 }
 
@@ -150,6 +151,8 @@ def checks(log: str, customers: str) -> list[Check]:
         Check("Campaign on the segmented customers", "campaign", _campaign),
         Check("Readout of that campaign", "readout", _readout),
         Check("Help", "help", _help),
+        Check("Customer Value on a transaction log", "value",
+              _action("value", LOG_SHEET, (names.VALUE_SHEET, *summary))),
         *(
             Check(f"{name} as a formula", name, _formula(check, ranges))
             for name, check in FORMULAS.items()

@@ -123,6 +123,8 @@ def auto_widths(layout: SheetLayout, *, widest: float = 48.0) -> dict[int, float
 
 def number_format(column: str) -> str | None:
     """The number format an analyst expects for one of our output columns."""
+    if (found := _value_format(column)) is not None:  # customer value
+        return found
     if column.startswith("%") or column.endswith("share") or column.endswith("Share"):
         return PERCENT
     if column in (columns.MONETARY, "Revenue") or column.endswith(columns.MONETARY):
@@ -131,6 +133,22 @@ def number_format(column: str) -> str | None:
         return DATE
     if column.startswith(("Mean ", "Median ")):
         return DECIMAL
+    return None
+
+
+def _value_format(column: str) -> str | None:
+    if column.startswith((columns.PREDICTED_CLV, columns.EXPECTED_ORDER_VALUE)) or column in (
+        columns.TOTAL_CLV,
+        columns.MEAN_CLV,
+        columns.VALUE_AT_RISK,
+    ):
+        return MONEY
+    if column in (columns.P_ALIVE, columns.MEAN_P_ALIVE) or column.startswith(
+        columns.EXPECTED_PURCHASES
+    ):
+        return "0.00"
+    if column == columns.FIRST_PURCHASE:
+        return DATE
     return None
 
 

@@ -64,6 +64,21 @@ SETTINGS = (
     Setting("use_saved_model", "Use saved model", "seg_UseSavedModel", "no",
             "yes: score with the model saved in this workbook instead of fitting a new one.",
             choices=("yes", "no"), kind="yesno"),
+    # Customer value (segmentation.value).
+    Setting("value", "Customer value", "seg_Value", "yes",
+            "yes: expected purchases, P(alive) and CLV per customer (transaction logs).",
+            choices=("yes", "no"), kind="yesno"),
+    Setting("value_model", "Value model", "seg_ValueModel", defaults.VALUE_MODEL,
+            "bgnbd: BG/NBD; mbgnbd: MBG/NBD; auto: the better fit.",
+            choices=defaults.VALUE_MODELS),
+    Setting("horizon", "CLV horizon", "seg_Horizon", defaults.HORIZON,
+            "How far ahead to predict: 90d, 39w or 12m (days, weeks, months).", kind="text"),
+    Setting("discount_rate", "Discount rate", "seg_DiscountRate", defaults.DISCOUNT_RATE,
+            "Annual discount rate for CLV, e.g. 10%.", kind="text"),
+    Setting("margin", "Margin", "seg_Margin", defaults.MARGIN,
+            "Profit margin applied to spend, e.g. 30% (100%: CLV in revenue).", kind="text"),
+    Setting("priority_by", "Prioritise by", "seg_PriorityBy", defaults.PRIORITY_BY[0],
+            "revenue: past revenue; clv: predicted CLV.", choices=defaults.PRIORITY_BY),
 )  # fmt: skip
 
 

@@ -28,6 +28,7 @@ from segmentation.reading.cleaning import to_dates, to_ids, to_numbers
 from segmentation.reading.columns import ColumnMap, detect_columns, tidy_headers
 from segmentation.reading.customers import CustomerData
 from segmentation.reading.quality import ALL_COLUMNS, MISSING_MARKERS, DataQualityReport
+from segmentation.value.history import PurchaseHistory
 
 Progress = Callable[[str, float], None]
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
@@ -183,10 +184,10 @@ def read_log(
     scale = 2.0 ** sum_scale_bits(total)
     grouped = _add_up(backend, "order_id" in roles, cutoff, scale)
     step("Building the customer table", 0.9)
-    table = _finish(grouped, scale, as_of_ts)
+    table, history = _finish(grouped, scale, as_of_ts, cutoff)
     report.customers = len(table)
     step("Done", 1.0)
-    return CustomerData(table, "transactions", found, as_of_ts, report)
+    return CustomerData(table, "transactions", found, as_of_ts, report, history)
 
 
 _COMPLETE = "id IS NOT NULL AND day IS NOT NULL AND amount IS NOT NULL"
@@ -360,6 +361,8 @@ def _add_up(backend: SqlBackend, has_orders: bool, cutoff: int, scale: float) ->
         "customer_totals",
         "SELECT id, max(day) AS last_any, "
         f"max(CASE WHEN {purchase} THEN day END) AS last_purchase, "
+        f"min(day) AS first_any, min(CASE WHEN {purchase} THEN day END) AS first_purchase, "
+        f"count(DISTINCT CASE WHEN {purchase} THEN day END) AS purchase_days, "
         f"{frequency} AS frequency, CAST(sum(units) AS BIGINT) AS whole, "
         f"sum(amount - CAST(units AS DOUBLE) / {scale!r}) AS rest "
         f"FROM (SELECT id, day, amount, ord, {units} AS units FROM lines WHERE {kept}) AS k "
@@ -372,11 +375,33 @@ def _add_up(backend: SqlBackend, has_orders: bool, cutoff: int, scale: float) ->
         f"SELECT id, {cutoff} - CAST(coalesce(last_purchase, last_any) AS BIGINT) AS recency, "
         f"frequency, CAST(whole AS DOUBLE) / {scale!r} + rest AS monetary FROM customer_totals",
     )
-    return backend.query("SELECT * FROM customer_totals")
+    totals = backend.query("SELECT * FROM customer_totals")
+    # Customer value: net spend after each customer's first purchase day.
+    repeat = backend.query(
+        "SELECT k.id AS id, sum(k.amount) AS repeat_spend "
+        f"FROM (SELECT id, day, amount FROM lines WHERE {kept}) AS k JOIN "
+        "(SELECT id AS cid, coalesce(first_purchase, first_any) AS f FROM customer_totals) "
+        "AS c ON k.id = c.cid WHERE k.day > c.f GROUP BY k.id"
+    )
+    return totals.merge(repeat, on="id", how="left")
 
 
-def _finish(grouped: pd.DataFrame, scale: float, as_of: pd.Timestamp) -> pd.DataFrame:
-    """The customer table from the totals, by the in-memory reader's own code."""
+def _history(grouped: pd.DataFrame, cutoff: int) -> PurchaseHistory:
+    """Purchase days per customer for the value models (calibration only: the SQL
+    engines leave the lines after the analysis date out, so there is no holdout check)."""
+    first = grouped["first_purchase"].fillna(grouped["first_any"]).to_numpy(dtype=np.int64)
+    last = grouped["last_purchase"].fillna(grouped["first_any"]).to_numpy(dtype=np.int64)
+    days = grouped["purchase_days"].to_numpy(dtype=np.int64)
+    last = np.where(days > 0, last, first)
+    spend = grouped["repeat_spend"].fillna(0.0).to_numpy(dtype=np.float64)
+    return PurchaseHistory(first, last, days, spend, cutoff - 1)
+
+
+def _finish(
+    grouped: pd.DataFrame, scale: float, as_of: pd.Timestamp, cutoff: int
+) -> tuple[pd.DataFrame, PurchaseHistory]:
+    """The customer table from the totals, by the in-memory reader's own code, and the
+    purchase histories in its row order."""
     ids = grouped["id"].to_numpy()
     if ids.dtype.kind == "f":  # whole-number ids read as floats
         ids = ids.astype(np.int64)
@@ -385,4 +410,8 @@ def _finish(grouped: pd.DataFrame, scale: float, as_of: pd.Timestamp) -> pd.Data
     last = grouped["last_purchase"].fillna(grouped["last_any"]).to_numpy(dtype=np.int64)
     whole = grouped["whole"].to_numpy(dtype=np.int64)
     monetary = whole / scale + grouped["rest"].to_numpy(dtype=np.float64)
-    return customer_table(ids[order], last, grouped["frequency"].to_numpy(), monetary, as_of)
+    first = grouped["first_purchase"].fillna(grouped["first_any"]).to_numpy(dtype=np.int64)
+    table = customer_table(
+        ids[order], last, grouped["frequency"].to_numpy(), monetary, as_of, first
+    )
+    return table, _history(grouped, cutoff)

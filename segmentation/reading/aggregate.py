@@ -107,6 +107,11 @@ def aggregate_transactions(
     last_purchase = np.full(n, np.iinfo(np.int64).min)
     np.maximum.at(last_purchase, codes[purchase], days[purchase])
     last = np.where(last_purchase == np.iinfo(np.int64).min, last_any, last_purchase)
+    first_any = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_any, codes, days)
+    first_purchase = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_purchase, codes[purchase], days[purchase])
+    first = np.where(first_purchase == np.iinfo(np.int64).max, first_any, first_purchase)
 
     if orders is None:
         frequency = np.bincount(codes[purchase], minlength=n)
@@ -119,7 +124,7 @@ def aggregate_transactions(
         pairs = pd.unique(codes[purchase].astype(np.int64) * span + order_codes)
         frequency = np.bincount(pairs // span, minlength=n)
     monetary = exact_sums(codes, amounts, n)
-    return customer_table(sorted_ids, last, frequency, monetary, as_of)
+    return customer_table(sorted_ids, last, frequency, monetary, as_of, first)
 
 
 def sum_scale_bits(total: float) -> int:
@@ -133,15 +138,17 @@ def customer_table(
     frequency: np.ndarray,
     monetary: np.ndarray,
     as_of: object,
+    first_days: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The per-customer table from aggregates, rows in the order of ``ids``.
 
-    ``last_days`` counts days since 1970-01-01. Shared by the in-memory reader and the
+    ``last_days`` (and ``first_days``, which adds First Purchase and Customer Age in
+    days) count days since 1970-01-01. Shared by the in-memory reader and the
     SQL engines (:mod:`segmentation.logs.reader`), so both give the same table.
     """
     last_dates = np.asarray(last_days, dtype=np.int64).astype("datetime64[D]")
     recency = (np.datetime64(as_of, "D") - last_dates) / _DAY
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             names.CUSTOMER_ID: _id_column(ids),
             names.RECENCY: recency.astype(np.int64),
@@ -150,6 +157,13 @@ def customer_table(
             names.LAST_PURCHASE: last_dates.astype("datetime64[ns]"),
         }
     )
+    if first_days is not None:
+        first_dates = np.asarray(first_days, dtype=np.int64).astype("datetime64[D]")
+        table[names.FIRST_PURCHASE] = first_dates.astype("datetime64[ns]")
+        table[names.CUSTOMER_AGE] = ((np.datetime64(as_of, "D") - first_dates) / _DAY).astype(
+            np.int64
+        )
+    return table
 
 
 def resolve_as_of(as_of: object, latest: pd.Timestamp) -> pd.Timestamp:

@@ -22,6 +22,7 @@ from segmentation.reading.aggregate import (
 from segmentation.reading.cleaning import blank_out_markers, to_dates, to_ids, to_numbers
 from segmentation.reading.columns import ColumnMap, TableKind, detect_columns, tidy_headers
 from segmentation.reading.quality import ALL_COLUMNS, DataQualityReport
+from segmentation.value.history import PurchaseHistory, PurchaseLines
 
 
 @dataclass
@@ -47,6 +48,9 @@ class CustomerData:
     columns: ColumnMap
     as_of: pd.Timestamp | None
     report: DataQualityReport
+    # A transaction log's purchase lines (calibration and later), or the SQL engines'
+    # purchase histories, for customer value.
+    purchases: PurchaseLines | PurchaseHistory | None = None
 
 
 def _article(noun: str) -> str:
@@ -149,7 +153,7 @@ def _read_transactions(
     extras: Sequence[str],
     drop_duplicates: bool,
     date_format: str | None,
-) -> tuple[pd.DataFrame, pd.Timestamp]:
+) -> tuple[pd.DataFrame, pd.Timestamp, PurchaseLines]:
     roles = found.roles
     if drop_duplicates:
         keep = _drop_duplicate_rows(frame, rows, report)
@@ -182,6 +186,7 @@ def _read_transactions(
     amounts_kept = amounts.to_numpy()[keep]
     rows_kept = rows[keep]
     as_of_ts = resolve_as_of(as_of, pd.Timestamp(dates_kept.max()))
+    lines = PurchaseLines(ids_kept, dates_kept, amounts_kept)
     late = dates_kept >= np.datetime64(as_of_ts)
     if late.any():
         report.add(
@@ -221,7 +226,7 @@ def _read_transactions(
             source = source.iloc[np.flatnonzero(~late)]
         latest = _latest_values(source.reset_index(drop=True), codes, days, len(table))
         table = pd.concat([table, latest], axis=1)
-    return table, as_of_ts
+    return table, as_of_ts, lines
 
 
 def _read_customer_table(
@@ -233,7 +238,7 @@ def _read_customer_table(
     extras: Sequence[str],
     drop_duplicates: bool,
     date_format: str | None,
-) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+) -> tuple[pd.DataFrame, pd.Timestamp | None, None]:
     roles = found.roles
     if drop_duplicates:
         keep = _drop_duplicate_rows(frame, rows, report)
@@ -317,7 +322,7 @@ def _read_customer_table(
     for column in (names.RECENCY, names.FREQUENCY):
         table[column] = as_int_if_whole(table[column])
     report.rows_used = int(keep.sum())
-    return table, as_of_ts
+    return table, as_of_ts, None
 
 
 def read_customers(
@@ -394,8 +399,8 @@ def read_customers(
         )
     cleaned, rows = _drop_blank_rows(cleaned, rows, report)
     read = _read_transactions if found.kind == "transactions" else _read_customer_table
-    table, as_of_ts = read(
+    table, as_of_ts, lines = read(
         cleaned, found, rows, report, as_of, extras, drop_duplicates, date_format
     )
     report.customers = len(table)
-    return CustomerData(table, found.kind, found, as_of_ts, report)
+    return CustomerData(table, found.kind, found, as_of_ts, report, lines)

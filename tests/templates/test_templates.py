@@ -306,3 +306,23 @@ def test_no_saved_model_holds_a_customer_id(key):
         sample_data.transactions()["Customer ID"]
     )
     assert "CU-" not in text and not any(i in text for i in ids)
+
+
+def test_team_scoring_predicts_customer_value_with_the_saved_parameters(tmp_path):
+    from templates.build import _with_first_purchase
+
+    path = copy_template("team-scoring", tmp_path)
+    saved = read_model(FileWorkbook(path).read_sheet(names.MODEL_SHEET))
+    assert saved.value is not None  # fitted once on the reference month, no customer ids
+    next_month = _with_first_purchase(sample_data.customers(n=150, seed=77))[
+        ["Customer ID", "First Purchase", "Last Purchase", "Orders", "Total Spend"]
+    ]
+    replace_table_rows(path, "Customers", "Customers", next_month)
+    assert run_segment("run", path, "--in-place", "-q") == 0
+    book = load_workbook(path)
+    sheet = book[names.VALUE_SHEET]
+    assert sheet["A2"].value.startswith("Predicted with the saved model")
+    scored = values(path, "Customers")
+    assert scored["Predicted CLV (12 months)"].notna().all()
+    after = read_model(FileWorkbook(path).read_sheet(names.MODEL_SHEET))
+    assert after.value.purchase_params_ == saved.value.purchase_params_

@@ -50,7 +50,9 @@ def test_parquet_input(tmp_path, log_frame):
     output = tmp_path / "result.xlsx"
     assert run_segment("run", source, "-o", output, "--ties", "rank", "-q") == 0
     book = load_workbook(output)
-    assert book.sheetnames == [names.CUSTOMERS_SHEET, names.SUMMARY_SHEET, names.MODEL_SHEET]
+    assert book.sheetnames == [
+        names.CUSTOMERS_SHEET, names.SUMMARY_SHEET, names.VALUE_SHEET, names.MODEL_SHEET,
+    ]  # fmt: skip
 
 
 def test_validate_reports_without_writing(tmp_path, transactions_book, capsys):
@@ -157,12 +159,13 @@ def test_new_workbook_from_csv_opens_in_libreoffice_with_tables_and_charts(tmp_p
     assert run_segment("run", source, "-o", output, "--method", "both", "-q") == 0
     book = load_workbook(output)
     assert book.sheetnames == [names.CUSTOMERS_SHEET, names.SUMMARY_SHEET,
-                               names.CLUSTERS_SHEET, names.MODEL_SHEET]  # fmt: skip
+                               names.CLUSTERS_SHEET, names.VALUE_SHEET,
+                               names.MODEL_SHEET]  # fmt: skip
     customers = book[names.CUSTOMERS_SHEET]
     assert "SegmentedCustomers" in customers.tables
     formula_like = [c for c in customers["A"] if c.value == "=1+1"]
     assert formula_like and all(c.data_type == "s" for c in formula_like)
-    assert len(chart_parts(output)) == 3
+    assert len(chart_parts(output)) == 4  # and the Customer Value sheet's CLV chart
     converted = libreoffice_convert(output, "xlsx", tmp_path / "lo")
     ours = [[c.value for c in row] for row in customers.iter_rows()]
     theirs = [
@@ -170,5 +173,6 @@ def test_new_workbook_from_csv_opens_in_libreoffice_with_tables_and_charts(tmp_p
         for row in load_workbook(converted, data_only=True)[names.CUSTOMERS_SHEET].iter_rows()
     ]
     assert [r[0] for r in theirs] == [r[0] for r in ours]
-    assert [r[-1] for r in theirs] == [r[-1] for r in ours]
-    assert len(chart_parts(converted)) == 3
+    last = ours[0].index("Cluster Name")  # the value columns follow, as floats
+    assert [r[last] for r in theirs] == [r[last] for r in ours]
+    assert len(chart_parts(converted)) == 4

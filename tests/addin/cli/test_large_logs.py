@@ -103,6 +103,8 @@ def test_import_writes_a_customer_table_the_buttons_can_segment(tmp_path: Path) 
         "Recency",
         "Frequency",
         "Monetary",
+        "First Purchase",
+        "Customer Age",
     ]
     assert len(table) == log["Customer"].nunique()
     assert table["Frequency"].sum() == len(log)  # no duplicates in this log

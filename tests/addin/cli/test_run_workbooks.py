@@ -48,6 +48,7 @@ def test_transaction_log_gives_customers_summary_and_model(segmented_log):
         names.CUSTOMERS_SHEET,
         names.SUMMARY_SHEET,
         names.CLUSTERS_SHEET,
+        names.VALUE_SHEET,  # customer value, on by default for a transaction log
         names.MODEL_SHEET,
     ]
     assert book[names.MODEL_SHEET].sheet_state == "hidden"
@@ -59,7 +60,11 @@ def test_transaction_log_gives_customers_summary_and_model(segmented_log):
     assert list(customers.columns[:5]) == [
         "Customer ID", "Last Purchase", "Recency", "Frequency", "Monetary",
     ]  # fmt: skip
-    assert list(customers.columns[-7:]) == [*SEGMENT_COLUMNS, "Cluster", "Cluster Name"]
+    assert list(customers.columns[-11:-4]) == [*SEGMENT_COLUMNS, "Cluster", "Cluster Name"]
+    assert list(customers.columns[-4:]) == [
+        "Expected Purchases (12 months)", "P(Alive)", "Expected Order Value",
+        "Predicted CLV (12 months)",
+    ]  # fmt: skip
 
     # The same numbers as the engine gives on the same table.
     source = FileWorkbook(segmented_log.with_name("online shop.xlsx"))
@@ -100,7 +105,8 @@ def test_summary_sheet_has_profile_table_charts_and_heatmap(segmented_log):
     assert summary["Recommended Action"].map(bool).all()
     assert len(sheet._charts) == 2
     assert len(sheet.conditional_formatting) == 2  # the two R x F heatmaps
-    assert len(chart_parts(segmented_log)) == 3  # two summary charts and the k curve
+    # two summary charts, the k curve and the Customer Value sheet's CLV by segment
+    assert len(chart_parts(segmented_log)) == 4
 
 
 def test_model_sheet_round_trips(segmented_log):
@@ -117,7 +123,7 @@ def test_libreoffice_opens_output_and_values_match(segmented_log, tmp_path):
         assert theirs[column].tolist() == ours[column].tolist(), column
     assert theirs["Monetary"].round(6).tolist() == ours["Monetary"].round(6).tolist()
     assert set(load_workbook(converted).sheetnames) >= {names.SUMMARY_SHEET, names.MODEL_SHEET}
-    assert len(chart_parts(converted)) == 3  # LibreOffice read and kept every chart
+    assert len(chart_parts(converted)) == 4  # LibreOffice read and kept every chart
 
 
 def test_libreoffice_renders_summary_charts_to_pdf(segmented_log, tmp_path):

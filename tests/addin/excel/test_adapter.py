@@ -64,8 +64,10 @@ def test_report_sheets_tables_charts_and_model(transactions_book):
     run_live(book, method="both")
     assert [s.name for s in book.sheets] == [
         "Transactions", names.CUSTOMERS_SHEET, names.SUMMARY_SHEET, names.CLUSTERS_SHEET,
-        names.MODEL_SHEET,
+        names.VALUE_SHEET, names.MODEL_SHEET,
     ]  # fmt: skip
+    value = book.sheets[names.VALUE_SHEET]  # drawn by the live-Excel adapter too
+    assert [t.name for t in value.tables] == [names.VALUE_SEGMENTS_TABLE] and value.charts
     summary = book.sheets[names.SUMMARY_SHEET]
     assert [t.name for t in summary.tables] == ["SegmentSummary"]
     assert len(summary.charts) == 2

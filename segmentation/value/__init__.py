@@ -1,0 +1,1 @@
+"""Customer value: expected purchases, P(alive), order value and CLV per customer."""
