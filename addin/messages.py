@@ -43,6 +43,7 @@ COMMAND_LINE: Vocabulary = {
     "table": ("--table", lambda v: "--sheet NAME or --table NAME"),
     "output": ("-o", lambda v: "-o OTHER.xlsx"),
     "fit_model": ("--model", lambda v: "a run without --model, which fits and saves one"),
+    "refit": ("--refit", lambda v: "--refit"),  # change over time
 }
 
 EXCEL: Vocabulary = {
@@ -61,6 +62,10 @@ EXCEL: Vocabulary = {
     "table": ("the table", lambda v: "a click in the table before you press the button"),
     "output": ("the output file", lambda v: None),
     "fit_model": ("RFM Segments", lambda v: "RFM Segments (or Cluster Segments)"),
+    "refit": (  # change over time
+        _settings_cell("Use saved model"),
+        lambda v: f"{_settings_cell('Use saved model')} at no",
+    ),
 }
 
 FUNCTIONS: Vocabulary = {

@@ -43,3 +43,14 @@ BUTTONS_IMPORT = "addin.ribbon_actions"
 # hardened VBA reads) and the log of unexpected errors beside it.
 PROJECT_NAME = "segmentation"
 ERROR_LOG = "ribbon-errors.log"
+
+# Change over time: the Segment Changes and Segment History sheets, and the hidden snapshot
+# of last run's segments kept for a customer table (its own rows may be pasted over).
+CHANGES_SHEET = "Segment Changes"
+HISTORY_SHEET = "Segment History"
+SNAPSHOT_SHEET = "Segmentation Last Run"
+CHANGES_MATRIX_TABLE = "SegmentMoves"
+CHANGES_CUSTOMERS_TABLE = "SegmentMovers"
+HISTORY_TABLE = "SegmentHistory"
+SNAPSHOT_TABLE = "SegmentationLastRun"
+CHANGE_COLUMNS = (columns.PREVIOUS_SEGMENT, columns.MOVEMENT, columns.PREVIOUS_CLUSTER)

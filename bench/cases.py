@@ -312,3 +312,8 @@ CASES.update(
         for name, (step, function, _) in PEERS.items()
     }
 )
+
+# Change over time: history against one snapshot (bench/change_cases.py).
+from bench.change_cases import CASES as _CHANGE_CASES  # noqa: E402
+
+CASES.update(_CHANGE_CASES)

@@ -8,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from addin.cli.change import command_history
 from addin.cli.reports import (
     command_import,
     command_profile,
@@ -81,6 +82,7 @@ def command_addin(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "addin": command_addin,
+    "history": command_history,
     "import": command_import,
     "run": command_run,
     "profile": command_profile,

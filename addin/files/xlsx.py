@@ -335,6 +335,9 @@ def _header_text(value: object) -> str:
     return str(value).strip()
 
 
+OPENPYXL_GROUPING = {"clustered": "clustered", "stacked": "stacked", "percent": "percentStacked"}
+
+
 def _anchor(chart: Chart) -> str:
     return f"{get_column_letter(chart.anchor_column)}{chart.anchor_row}"
 
@@ -346,7 +349,9 @@ def _chart(ws: Worksheet, block: Block, spec: Chart) -> BarChart | LineChart:
     else:
         chart = BarChart()
         chart.type = "bar" if spec.kind == "bar" else "col"
-        chart.grouping = "clustered"
+        chart.grouping = OPENPYXL_GROUPING[spec.grouping]
+        if spec.grouping != "clustered":
+            chart.overlap = 100  # stacked segments sit on one bar
     chart.title = spec.title
     chart.width, chart.height = spec.width_cm, spec.height_cm
     chart.y_axis.title = spec.y_title or None

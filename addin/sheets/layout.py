@@ -18,6 +18,9 @@ from segmentation import names as columns
 from segmentation.api import SegmentationResult
 
 ChartKind = Literal["bar", "column", "line"]
+# How a bar or column chart's series share a category: side by side, stacked, or stacked
+# to 100% (each bar shows shares).
+Grouping = Literal["clustered", "stacked", "percent"]
 
 MONEY = "#,##0.00"
 PERCENT = "0.0%"
@@ -65,6 +68,7 @@ class Chart:
     percent: bool = False
     width_cm: float = 16.0
     height_cm: float = 8.5
+    grouping: Grouping = "clustered"
 
 
 # Excel's own red-yellow-green scale: low values red, the median yellow, high green.

@@ -18,6 +18,7 @@ from segmentation.reading.cleaning import to_ids
 from segmentation.reading.quality import DataQualityReport
 
 _DIGITS = r"\d{1,18}"
+_NUMBER_TEXT = r"0|[1-9]\d{0,17}"  # as reading's "numbers typed as text"
 
 
 @dataclass
@@ -44,12 +45,17 @@ class Matching:
 
 
 def _is_numeric(ids: pd.Series) -> bool:
-    return ids.dtype.kind in "iuf"
+    """Numbers, or text that only spells numbers (``"123"``, never ``"0123"``): the ids
+    reading would keep as numbers had the cells held numbers (a CSV holds only text)."""
+    if ids.dtype.kind in "iuf":
+        return True
+    present = ids.dropna().astype(str)
+    return bool(len(present)) and bool(present.str.fullmatch(_NUMBER_TEXT).all())
 
 
 def _keys(ids: pd.Series) -> pd.Series:
     """Ids as text keys: whole numbers without a decimal point, text as it is."""
-    if _is_numeric(ids):
+    if ids.dtype.kind in "iuf":
         return pd.Series(
             np.where(ids.isna(), None, ids.fillna(0).astype("int64").astype(str)),
             index=ids.index,
@@ -97,7 +103,7 @@ def match_customers(current_ids: pd.Series, previous_ids: pd.Series) -> Matching
         period = "previous period" if text_side == "previous" else "this period"
         if changed:
             notes.append(
-                f"Customer ids are text in the {period} and numbers in the other; "
+                f"Customer ids have leading zeros in the {period} and not in the other; "
                 f"{changed:,} ids with leading zeros (such as '00123') were matched to the "
                 "number they spell (123), as reading does within one column."
             )

@@ -58,9 +58,12 @@ def test_ids_that_changed_type_match_with_a_note():
     assert matching.previous_position.tolist() == [0, 1, -1]
     assert matching.absent.tolist() == [2]
     assert "'00123'" in matching.notes[0] and "2 ids" in matching.notes[0]
-    # Within text on both sides, '00123' and '123' stay two customers, as in reading.
-    same_type = match_customers(pd.Series(["123"]), pd.Series(["00123", "123"]))
-    assert same_type.previous_position.tolist() == [1] and not same_type.notes
+    # Padded text on both sides: '00123' and '123' stay two customers, as in reading.
+    same_type = match_customers(pd.Series(["00123"]), pd.Series(["00123", "123"]))
+    assert same_type.previous_position.tolist() == [0] and not same_type.notes
+    # A CSV holds only text: '140' there is the number a workbook's '00140' spells.
+    from_csv = match_customers(pd.Series(["140", "7"]), pd.Series(["00140", "00007"]))
+    assert from_csv.previous_position.tolist() == [0, 1] and from_csv.notes
     # Two text ids spelling one number are matched only exactly.
     clash = match_customers(pd.Series([123]), pd.Series(["0123", "123"]))
     assert clash.previous_position.tolist() == [1]
