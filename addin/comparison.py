@@ -31,7 +31,8 @@ def previous_run(book: Workbook, label: str) -> PreviousPeriod | None:
     customers = _run_customers(book, record, model)
     if customers is None:
         return None
-    as_of = (model.settings.get("as_of") if model is not None else None) or None
+    # The run's own date; a saved model's is the date it was fitted, maybe months before.
+    as_of = record.get("as_of") or (model.settings.get("as_of") if model is not None else None)
     return PreviousPeriod(customers, model, pd.Timestamp(as_of) if as_of else None, label)
 
 

@@ -284,6 +284,8 @@ def write_results(
         "input_table": ref.name if ref is not None else None,
         "written_columns": outcome.written_columns,
     }
+    if result.data.as_of is not None:  # the date a later comparison checks its order by
+        run_record["as_of"] = str(result.data.as_of.date())
     if not outcome.written_columns and customers_sheet:
         layouts.insert(0, customers_layout)
     for sheet in layouts:

@@ -122,7 +122,7 @@ def changes_sheet(changes: PeriodChanges, current: pd.DataFrame) -> SheetLayout:
     layout.blocks.append(
         Block("top_moves", top, row, title=f"Moves that matter most: downgrades out of tiers "
               f"1 to {defaults.TOP_TIERS}, by value at stake (previous spend)",
-              number_formats={columns.VALUE_AT_STAKE: MONEY})
+              number_formats={c: MONEY for c in top.columns if c == columns.VALUE_AT_STAKE})
     )  # fmt: skip
     row += len(top) + 3
     counts = _with_total(_matrix_frame(changes.counts))

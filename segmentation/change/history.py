@@ -62,13 +62,10 @@ def _bucket_totals(
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
     """Per (customer, first period) totals, summed exactly as the snapshot reader does."""
     complete = "id IS NOT NULL AND day IS NOT NULL AND amount IS NOT NULL"
+    kept = f"{complete} AND day < {cutoffs[-1]}"
     first = "CASE " + " ".join(f"WHEN day < {c} THEN {k}" for k, c in enumerate(cutoffs)) + " END"
-    backend.materialize(
-        "period_lines",
-        f"SELECT id, day, amount, ord, {first} AS k FROM lines "
-        f"WHERE {complete} AND day < {cutoffs[-1]}",
-    )
-    total = backend.query("SELECT sum(abs(amount)) AS t FROM period_lines")["t"].iloc[0]
+    tagged = f"(SELECT id, day, amount, ord, {first} AS k FROM lines WHERE {kept})"
+    total = backend.query(f"SELECT sum(abs(amount)) AS t FROM lines WHERE {kept}")["t"].iloc[0]
     scale = 2.0 ** sum_scale_bits(float(total or 0.0))
     units = f"CAST({backend.round_even(f'amount * {scale!r}')} AS BIGINT)"
     buckets = backend.query(
@@ -77,28 +74,28 @@ def _bucket_totals(
         "count(CASE WHEN amount >= 0 THEN 1 END) AS purchases, "
         "CAST(sum(units) AS BIGINT) AS whole, "
         f"sum(amount - CAST(units AS DOUBLE) / {scale!r}) AS rest "
-        f"FROM (SELECT id, day, amount, k, {units} AS units FROM period_lines) AS u "
+        f"FROM (SELECT id, day, amount, k, {units} AS units FROM {tagged} AS t) AS u "
         "GROUP BY id, k"
     )
     orders = None
     if has_orders:
-        # An order counts from the first period any of its purchase lines falls in.
+        # An order counts from the first period any of its purchase lines falls in; a line
+        # without an order id is an order alone.
         orders = backend.query(
+            "SELECT id, k, CAST(sum(orders) AS BIGINT) AS orders FROM ("
             "SELECT id, k, count(*) AS orders FROM (SELECT id, ord, min(k) AS k FROM "
-            "period_lines WHERE amount >= 0 AND ord IS NOT NULL GROUP BY id, ord) AS o "
-            "GROUP BY id, k UNION ALL SELECT id, k, count(*) AS orders FROM period_lines "
-            "WHERE amount >= 0 AND ord IS NULL GROUP BY id, k"
+            f"{tagged} AS t WHERE amount >= 0 AND ord IS NOT NULL GROUP BY id, ord) AS o "
+            f"GROUP BY id, k UNION ALL SELECT id, k, count(*) AS orders FROM {tagged} AS t "
+            "WHERE amount >= 0 AND ord IS NULL GROUP BY id, k) AS b GROUP BY id, k"
         )
     return buckets, orders, scale
 
 
 def _running(values: np.ndarray, codes: np.ndarray, k: np.ndarray, shape, how: str) -> np.ndarray:
+    """Running totals (or maxima) over the periods; each (customer, period) is one row."""
     grid = np.full(shape, _NONE if how == "max" else 0, dtype=values.dtype)
-    if how == "max":
-        np.maximum.at(grid, (codes, k), values)
-        return np.maximum.accumulate(grid, axis=1)
-    np.add.at(grid, (codes, k), values)
-    return np.cumsum(grid, axis=1)
+    grid[codes, k] = values
+    return np.maximum.accumulate(grid, axis=1) if how == "max" else np.cumsum(grid, axis=1)
 
 
 def _period_tables(
@@ -135,7 +132,7 @@ def _period_tables(
         tables.append(
             pd.DataFrame(
                 {
-                    names.CUSTOMER_ID: uniques[present],
+                    names.CUSTOMER_ID: pd.Series(uniques[present], dtype=uniques.dtype),
                     names.RECENCY: _day(cutoff) - latest,
                     names.FREQUENCY: frequency[present, j],
                     names.MONETARY: whole[present, j] / scale + rest[present, j],
@@ -190,11 +187,14 @@ def segment_history(
     rows = []
     for j, (cutoff, table) in enumerate(zip(cutoffs, tables)):
         step(f"Scoring {cutoff.date()}", 0.6 + 0.4 * j / len(cutoffs))
-        segment = model.rfm.predict(table).astype(str).to_numpy() if len(table) else []
-        grouped = table[names.MONETARY].groupby(segment).agg(["size", "sum"])
-        for name in [*segment_map.segments, segment_map.fallback]:
-            count, revenue = grouped.loc[name] if name in grouped.index else (0, 0.0)
-            rows.append((cutoff - pd.Timedelta(days=1), name, int(count), round(float(revenue), 2)))
+        labels = [*segment_map.segments, segment_map.fallback]
+        codes = model.rfm.predict(table).cat.codes.to_numpy() if len(table) else np.zeros(0, int)
+        counts = np.bincount(codes, minlength=len(labels))
+        revenue = np.bincount(
+            codes, weights=table[names.MONETARY].to_numpy(), minlength=len(labels)
+        )
+        for name, count, money in zip(labels, counts, revenue):
+            rows.append((cutoff - pd.Timedelta(days=1), name, int(count), round(float(money), 2)))
     history = pd.DataFrame(
         rows, columns=[names.PERIOD_END, names.SEGMENT, names.CUSTOMERS, names.REVENUE]
     )
