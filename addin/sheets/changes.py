@@ -52,9 +52,7 @@ def movers(changes: PeriodChanges, current: pd.DataFrame) -> pd.DataFrame:
     now = pd.DataFrame(
         {
             columns.CUSTOMER_ID: current[columns.CUSTOMER_ID].astype(str),
-            columns.PREVIOUS_SEGMENT: changes.customers.get(
-                columns.PREVIOUS_SEGMENT, changes.customers.get(columns.PREVIOUS_CLUSTER)
-            ),
+            columns.PREVIOUS_SEGMENT: changes.previous_labels,
             kind: current[kind].astype(str),
             columns.MOVEMENT: changes.customers[columns.MOVEMENT],
             columns.MONETARY: current[columns.MONETARY],

@@ -75,6 +75,8 @@ class PeriodChanges:
     previous_label: str
     returning: int
     notes: list[str] = field(default_factory=list)
+    # Per current customer, the previous segment (or cluster name) the matrix rows use.
+    previous_labels: pd.Series | None = None
 
 
 def _map_of(model: SegmentationModel | None) -> SegmentMap | None:
@@ -291,4 +293,5 @@ def compare_periods(
         previous_label=previous.label,
         returning=returning,
         notes=notes,
+        previous_labels=previous_segment.where(found, None),
     )
