@@ -16,6 +16,7 @@ import pandas as pd
 from addin import names
 from addin.files.finding import find_input
 from addin.sheets.model_sheet import read_model, read_record
+from addin.sheets.settings import read_settings
 from addin.workbook import Workbook
 from segmentation import SegmentationError, SegmentationModel, read_customers
 from segmentation import names as columns
@@ -149,10 +150,23 @@ def previous_for(book: Workbook, options, notes: list[str]) -> tuple[PreviousPer
     """The period to compare with (asked for, or this workbook's last run) and the options
     that score this period on its scale."""
     previous = options.compare
-    if previous is None and options.compare_last:
+    refresh = previous is None and options.compare_last
+    if refresh:
         previous = previous_run(book, "the last run in this workbook")
     if previous is None:
         return None, options
+    if refresh and not options.refit:
+        if options.model is not None or options.use_saved_model:
+            return previous, options  # the run's own model choice: --model, Apply Saved Model
+        settings = read_settings(book.read_sheet(names.SETTINGS_SHEET))
+        if settings.get("use_saved_model") == "no":
+            # The workbook asks for a new fit each run (an edited segment map takes effect).
+            notes.append(
+                f"'Use saved model' is no on the {names.SETTINGS_SHEET} sheet, so this run "
+                "fitted anew and was compared with the last run on a scale of its own: a "
+                "move can be a change of break points as well as of behaviour."
+            )
+            return previous, options
     return previous, with_previous_model(options, previous, refit=options.refit, notes=notes)
 
 

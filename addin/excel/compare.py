@@ -17,7 +17,7 @@ def compare_with_last_run(book: Workbook, status) -> str:
             "This workbook holds no earlier run to compare with. Press RFM Segments first; "
             "after next month's data is in, Compare with Last Run shows who moved where."
         )
-    outcome = run_pipeline(book, RunOptions(compare_last=True), status)
+    outcome = run_pipeline(book, RunOptions(compare_last=True, use_saved_model=True), status)
     return changes_message(outcome)
 
 
