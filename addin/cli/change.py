@@ -63,6 +63,20 @@ def add_history_command(commands) -> None:
         metavar="N",
         help=f"how many period ends, the latest last (default: {defaults.HISTORY_PERIODS})",
     )
+    history.add_argument(
+        "--bins",
+        type=int,
+        metavar="N",
+        help=f"scores per R, F and M dimension, {defaults.MIN_BINS} to {defaults.MAX_BINS} "
+        f"(default: {defaults.N_BINS})",
+    )
+    history.add_argument(
+        "--model",
+        type=Path,
+        metavar="WORKBOOK_OR_JSON",
+        help="score every period with a model saved earlier instead of fitting one at the "
+        "last period end",
+    )
     history.add_argument("-o", "--output", type=Path, required=True, help="the new workbook")
     history.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -175,7 +189,7 @@ def command_history(args: argparse.Namespace) -> int:
     import tempfile
 
     from addin import names
-    from addin.cli.inputs import collecting_warnings, is_data_source
+    from addin.cli.inputs import collecting_warnings, is_data_source, load_model
     from addin.cli.progress import ProgressBar
     from addin.errors import WorkbookError
     from addin.files.newbook import NewWorkbook
@@ -194,6 +208,7 @@ def command_history(args: argparse.Namespace) -> int:
     if source.exists() and source.is_file():
         check_readable(source)
     check_writable(args.output)
+    saved = load_model(args.model) if args.model else None
     bar = ProgressBar(enabled=not args.quiet)
     with tempfile.TemporaryDirectory(prefix="segment-history-") as scratch:
         if is_data_source(source):
@@ -207,8 +222,8 @@ def command_history(args: argparse.Namespace) -> int:
                 DuckDBLog(files, memory_limit=args.memory_limit) as backend,
             ):
                 history, model = segment_history(
-                    backend, every=args.every, periods=args.periods,
-                    columns=_columns(args), progress=bar.update,
+                    backend, every=args.every, periods=args.periods, columns=_columns(args),
+                    model=saved, n_bins=args.bins or defaults.N_BINS, progress=bar.update,
                 )  # fmt: skip
         finally:
             bar.close()

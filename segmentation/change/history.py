@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation import names
+from segmentation.defaults import N_BINS
 from segmentation.errors import SegmentationError
 from segmentation.logs.backend import SqlBackend
 from segmentation.logs.reader import read_log
@@ -169,19 +170,21 @@ def segment_history(
     periods: int = 12,
     columns: dict[str, str] | None = None,
     model: SegmentationModel | None = None,
+    n_bins: int = N_BINS,
     progress: Progress | None = None,
 ) -> tuple[pd.DataFrame, SegmentationModel]:
     """Customers and revenue per RFM segment at each period end, on one scale.
 
     Returns the long table (``Period End``, ``Segment``, ``Customers``, ``Revenue``, in
     period order and the segment map's order) and the model that scored every period:
-    ``model`` when given, else one fitted on the customers at the last period end.
+    ``model`` when given, else one with ``n_bins`` scores fitted on the customers at the
+    last period end.
     """
     step = progress or (lambda _s, _f: None)
     cutoffs, tables = period_customers(backend, every=every, periods=periods, columns=columns,
                                        progress=lambda s, f: step(s, 0.6 * f))  # fmt: skip
     if model is None or model.rfm is None:
-        rfm = RFMSegmenter().fit(tables[-1])
+        rfm = RFMSegmenter(n_bins).fit(tables[-1])
         model = SegmentationModel(rfm, None, {"method": "rfm", "as_of": str(cutoffs[-1].date())})
     segment_map = model.rfm.segment_map_
     rows = []

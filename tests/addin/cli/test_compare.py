@@ -209,3 +209,31 @@ def test_changes_sheet_renders_and_passes_the_ooxml_check(tmp_path, log_csv):
     assert any(b'<c:grouping val="percentStacked"/>' in chart for chart in charts)
     converted = libreoffice_convert(june, "pdf", tmp_path / "lo")
     assert converted.stat().st_size > 10_000
+
+
+def test_history_sheet_by_hand_renders_and_passes_the_ooxml_check(tmp_path, capsys):
+    log = tmp_path / "tiny.csv"
+    pd.DataFrame(
+        {
+            "Customer ID": ["A", "A", "B", "B", "C"],
+            "Date": ["2024-01-10", "2024-02-05", "2024-02-20", "2024-03-03", "2024-03-15"],
+            "Amount": [10.0, 20.0, 5.0, -2.0, 100.0],
+        }
+    ).to_csv(log, index=False)
+    output = tmp_path / "history.xlsx"
+    assert run_segment("history", log, "--every", "month", "--periods", "3", "--bins", "3",
+                       "-o", output) == 0  # fmt: skip
+    assert "3 period ends" in capsys.readouterr().out
+    book = load_workbook(output, data_only=True)
+    assert book.sheetnames == [names.HISTORY_SHEET, names.MODEL_SHEET]
+    history = sheet_table(output, names.HISTORY_SHEET, names.HISTORY_TABLE)
+    per_period = history.groupby("Period")[[columns.CUSTOMERS, columns.REVENUE]].sum()
+    assert per_period[columns.CUSTOMERS].tolist() == [1, 2, 3]
+    assert per_period[columns.REVENUE].tolist() == [10.0, 35.0, 133.0]  # spend to date
+    assert ooxml_errors(output) == []
+    with __import__("zipfile").ZipFile(output) as package:
+        charts = [package.read(n) for n in package.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 2 and all(b'<c:grouping val="stacked"/>' in c for c in charts)
+    assert libreoffice_convert(output, "pdf", tmp_path / "lo").stat().st_size > 5_000
+    assert run_segment("history", log, "--periods", "0", "-o", tmp_path / "x.xlsx") == 1
+    assert "--periods must be 1 or more" in capsys.readouterr().err
