@@ -16,11 +16,12 @@ import pandas as pd
 from addin import names
 from addin.files.finding import find_input
 from addin.sheets.model_sheet import read_model, read_record
-from addin.sheets.settings import read_settings
+from addin.sheets.settings import read_segment_map, read_settings
 from addin.workbook import Workbook
 from segmentation import SegmentationError, SegmentationModel, read_customers
 from segmentation import names as columns
 from segmentation.change import PeriodChanges, PreviousPeriod, compare_periods
+from segmentation.rfm.presets import RANGE_COLUMNS
 from segmentation.rfm.segment_maps import SegmentMap, get_segment_map
 
 
@@ -118,19 +119,26 @@ def check_comparable(
         return
     wanted = segment_map if isinstance(segment_map, SegmentMap) else get_segment_map(segment_map)
     saved = model.rfm.segment_map_
-    if wanted.segments != saved.segments:
+    ranges = list(RANGE_COLUMNS)
+    same_ranges = wanted.segments == saved.segments and wanted.table[ranges].equals(
+        saved.table[ranges]
+    )
+    if not same_ranges:
         missing = [s for s in saved.segments if s not in wanted.segments]
         added = [s for s in wanted.segments if s not in saved.segments]
-        difference = "; ".join(
-            part
-            for part in (
-                f"not in this run's: {', '.join(missing)}" if missing else "",
-                f"new in this run's: {', '.join(added)}" if added else "",
+        difference = (
+            "; ".join(
+                part
+                for part in (
+                    f"not in this run's: {', '.join(missing)}" if missing else "",
+                    f"new in this run's: {', '.join(added)}" if added else "",
+                )
+                if part
             )
-            if part
+            or "the same segments with other score ranges"
         )
         raise SegmentationError(
-            f"{label} used another segment map ({difference or 'in another order'}).",
+            f"{label} used another segment map ({difference}).",
             fix="Compare with the previous map, or use {refit} to fit anew with this one.",
             suggest={"refit": True},
         )
@@ -167,6 +175,11 @@ def previous_for(book: Workbook, options, notes: list[str]) -> tuple[PreviousPer
                 "move can be a change of break points as well as of behaviour."
             )
             return previous, options
+    if not refresh and options.segment_map is None and book is not None:
+        # The map this workbook's Settings sheet asks for must be the one compared with.
+        options = replace(
+            options, segment_map=read_segment_map(book.read_sheet(names.SETTINGS_SHEET))
+        )
     return previous, with_previous_model(options, previous, refit=options.refit, notes=notes)
 
 

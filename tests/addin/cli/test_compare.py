@@ -237,3 +237,26 @@ def test_history_sheet_by_hand_renders_and_passes_the_ooxml_check(tmp_path, caps
     assert libreoffice_convert(output, "pdf", tmp_path / "lo").stat().st_size > 5_000
     assert run_segment("history", log, "--periods", "0", "-o", tmp_path / "x.xlsx") == 1
     assert "--periods must be 1 or more" in capsys.readouterr().err
+
+
+def test_another_segment_map_is_named_and_refit_offered(tmp_path, capsys):
+    from tests.templates.test_templates import copy_template
+
+    path = copy_template("rfm-starter", tmp_path)
+    previous = tmp_path / "previous.xlsx"
+    assert run_segment("run", path, "-o", previous, "-q") == 0
+    book = load_workbook(path)
+    settings = book[names.SETTINGS_SHEET]
+    top = int(settings.tables["SegmentMap"].ref.split(":")[0][1:])
+    settings.cell(top + 1, 1).value = "VIP Club"
+    book.save(path)
+    output = tmp_path / "now.xlsx"
+    assert run_segment("run", path, "--compare", previous, "-o", output) == 1
+    err = capsys.readouterr().err
+    assert "'previous.xlsx' used another segment map (not in this run's: Champions; new in " \
+        "this run's: VIP Club)" in err and "--refit" in err  # fmt: skip
+    assert not output.exists()
+    assert run_segment("run", path, "--compare", previous, "--refit", "-o", output, "-q") == 0
+    moved = sheet_table(output, names.CUSTOMERS_SHEET)
+    assert "VIP Club" in set(moved[columns.RFM_SEGMENT])
+    assert "Champions" in set(moved[columns.PREVIOUS_SEGMENT])
