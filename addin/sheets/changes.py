@@ -56,6 +56,7 @@ def movers(changes: PeriodChanges, current: pd.DataFrame) -> pd.DataFrame:
             kind: current[kind].astype(str),
             columns.MOVEMENT: changes.customers[columns.MOVEMENT],
             columns.MONETARY: current[columns.MONETARY],
+            columns.PREVIOUS_MONETARY: changes.previous_monetary,
         }
     )
     gone = pd.DataFrame(
@@ -79,7 +80,7 @@ def movers(changes: PeriodChanges, current: pd.DataFrame) -> pd.DataFrame:
     rank = table[columns.MOVEMENT].map({m: i for i, m in enumerate(
         (columns.MOVED_DOWN, GONE, columns.RETURNING, columns.MOVED_UP, columns.NEW_CUSTOMER,
          columns.SAME_TIER))})  # fmt: skip
-    value = table[columns.MONETARY].fillna(table.get(columns.PREVIOUS_MONETARY))
+    value = table[columns.PREVIOUS_MONETARY].fillna(table[columns.MONETARY])
     table = table.assign(_first=~matters, _rank=rank, _value=-value.fillna(0))
     table = table.sort_values(
         ["_first", "_rank", "_value", columns.CUSTOMER_ID], kind="stable"

@@ -77,6 +77,8 @@ class PeriodChanges:
     notes: list[str] = field(default_factory=list)
     # Per current customer, the previous segment (or cluster name) the matrix rows use.
     previous_labels: pd.Series | None = None
+    # Per current customer, Monetary in the previous period (NaN for new customers).
+    previous_monetary: pd.Series | None = None
 
 
 def _map_of(model: SegmentationModel | None) -> SegmentMap | None:
@@ -294,4 +296,7 @@ def compare_periods(
         returning=returning,
         notes=notes,
         previous_labels=previous_segment.where(found, None),
+        previous_monetary=pd.Series(
+            np.where(found, money_before.to_numpy()[take], np.nan), index=current.index
+        ),
     )
