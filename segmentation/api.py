@@ -282,3 +282,16 @@ def segment_customers(
 
 
 _BASE_COLUMNS = (names.CUSTOMER_ID, *names.RFM_VALUES, names.LAST_PURCHASE)
+
+
+# Change over time (segmentation.change): this run against an earlier one.
+def compare_runs(current: SegmentationResult, previous: SegmentationResult):
+    """Who moved where between two runs: ``current`` scored the later period (best with
+    ``previous.model``, so both are on one scale). Returns
+    :class:`segmentation.change.PeriodChanges`."""
+    from segmentation.change import PreviousPeriod, compare_periods
+
+    earlier = PreviousPeriod(previous.customers, previous.model, previous.data.as_of)
+    return compare_periods(
+        current.customers, earlier, model=current.model, as_of=current.data.as_of
+    )

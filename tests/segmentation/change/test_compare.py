@@ -175,3 +175,13 @@ def test_segment_maps_carry_tiers_and_old_maps_still_load():
     edited = get_segment_map("default").table.assign(Tier="top")
     with pytest.raises(SegmentationError, match="'Tier' for segment 'Champions'"):
         SegmentMap.from_frame(edited)
+
+
+def test_compare_runs_from_the_api(model):
+    from segmentation.api import compare_runs
+
+    earlier = segment_customers(synthetic_customers(200), model=model)
+    later = segment_customers(synthetic_customers(200), model=model)
+    changes = compare_runs(later, earlier)
+    assert changes.same_scale and changes.changed_share == 0
+    assert set(changes.customers[names.MOVEMENT]) == {"same"}
