@@ -49,6 +49,7 @@ COMMAND_LINE: Vocabulary = {
     "margin": ("--margin", lambda v: f"--margin {v}"),
     "value_model": ("--value-model", lambda v: f"--value-model {v}"),
     "priority_by": ("--priority-by", lambda v: f"--priority-by {v}"),
+    "refit": ("--refit", lambda v: "--refit"),  # change over time
 }
 
 EXCEL: Vocabulary = {
@@ -73,6 +74,10 @@ EXCEL: Vocabulary = {
     "margin": (_settings_cell("Margin"), lambda v: None),
     "value_model": (_settings_cell("Value model"), lambda v: None),
     "priority_by": (_settings_cell("Prioritise by"), lambda v: None),
+    "refit": (  # change over time
+        _settings_cell("Use saved model"),
+        lambda v: f"{_settings_cell('Use saved model')} at no",
+    ),
 }
 
 FUNCTIONS: Vocabulary = {

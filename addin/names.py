@@ -59,3 +59,13 @@ MAX_CELL_CHARACTERS = 32_767  # Excel's limit for the text of one cell (UTF-16 u
 VALUE_SHEET = "Customer Value"
 VALUE_SEGMENTS_TABLE = "CustomerValueBySegment"
 VALUE_TRACKING_TABLE = "CustomerValueTracking"
+# Change over time: the Segment Changes and Segment History sheets, and the hidden snapshot
+# of last run's segments kept for a customer table (its own rows may be pasted over).
+CHANGES_SHEET = "Segment Changes"
+HISTORY_SHEET = "Segment History"
+SNAPSHOT_SHEET = "Segmentation Last Run"
+CHANGES_MATRIX_TABLE = "SegmentMoves"
+CHANGES_CUSTOMERS_TABLE = "SegmentMovers"
+HISTORY_TABLE = "SegmentHistory"
+SNAPSHOT_TABLE = "SegmentationLastRun"
+CHANGE_COLUMNS = (columns.PREVIOUS_SEGMENT, columns.MOVEMENT, columns.PREVIOUS_CLUSTER)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from addin import names
+from addin import comparison, names
 from addin.errors import WorkbookError
 from addin.files.finding import find_input
 from addin.sheets import layout
@@ -52,6 +52,11 @@ class RunOptions:
     model: SegmentationModel | None = None
     use_saved_model: bool | None = None
     value: dict | ValueOptions | None = None  # customer value: flags given, then resolved
+    # Change over time (addin.comparison): a PreviousPeriod, or compare with this
+    # workbook's last run; refit fits anew instead of scoring with the previous model.
+    compare: object = None
+    compare_last: bool = False
+    refit: bool = False
 
     def with_settings(self, settings: dict[str, object], segment_map: object) -> RunOptions:
         """Fill what was not given from the settings sheet, then from the defaults."""
@@ -87,6 +92,7 @@ class RunOutcome:
     warnings: list[str] = field(default_factory=list)
     written_columns: list[str] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
+    changes: object = None  # segmentation.change.PeriodChanges when compared
 
 
 def _noop(step: str, fraction: float) -> None:
@@ -96,7 +102,7 @@ def _noop(step: str, fraction: float) -> None:
 def strip_previous_output(frame: pd.DataFrame, record: dict) -> pd.DataFrame:
     """Drop the columns an earlier run wrote, so re-running replaces them."""
     written = set(record.get("written_columns") or [])
-    ours = {*names.SCORE_COLUMNS, *names.CLUSTER_COLUMNS} | written
+    ours = {*names.SCORE_COLUMNS, *names.CLUSTER_COLUMNS, *names.CHANGE_COLUMNS} | written
     return frame[[c for c in frame.columns if c not in ours]]
 
 
@@ -242,11 +248,14 @@ def run_pipeline(
 ) -> RunOutcome:
     """Find the input, segment it, and write columns and sheets into ``book``."""
     report = progress or _noop
+    notes: list[str] = []
+    previous, options = comparison.previous_for(book, options, notes)
     prepared = prepare_input(book, options, report)
     result, messages = segment_frame(
         prepared.frame, prepared.options, first_row=prepared.first_row, progress=report
     )
-    outcome = RunOutcome(result, prepared.ref.label, messages)
+    outcome = RunOutcome(result, prepared.ref.label, messages + notes)
+    comparison.compare_into(outcome, previous, strict=options.compare is not None)
     write_results(book, result, prepared.ref, prepared.frame.index, outcome, report,
                   prepared.record)  # fmt: skip
     return outcome
@@ -269,13 +278,17 @@ def write_results(
     """
     previous = previous or {}
     report("Writing segment columns", 0.75)
+    changes = outcome.changes
     if result.data.kind == "customers" and ref is not None:
-        added = new_columns(result, frame_index)
+        added = new_columns(result, frame_index).join(comparison.change_columns(changes))
         formats = {c: f for c in added.columns if (f := layout.number_format(c)) is not None}
         book.write_columns(ref, added, formats)
         outcome.written_columns = list(added.columns)
     elif customers_sheet:  # text over Excel's cell limit is cut, with a note
-        shown, notes = fit_frame(customers_output(result), f"the {names.CUSTOMERS_SHEET} sheet")
+        shown, notes = fit_frame(
+            customers_output(result).join(comparison.change_columns(changes)),
+            f"the {names.CUSTOMERS_SHEET} sheet",
+        )
         outcome.warnings.extend(notes)
         customers_layout = layout.customers_sheet(shown)
     report("Writing the summary sheets", 0.85)
@@ -284,11 +297,14 @@ def write_results(
         layouts.append(layout.clusters_sheet(result))
     if result.value is not None:
         layouts.append(value_sheet(result))
+    layouts += comparison.change_layouts(result, changes, bool(outcome.written_columns))
     run_record = {
         "input_sheet": ref.sheet if ref is not None else None,
         "input_table": ref.name if ref is not None else None,
         "written_columns": outcome.written_columns,
     }
+    if result.data.as_of is not None:  # the date a later comparison checks its order by
+        run_record["as_of"] = str(result.data.as_of.date())
     if not outcome.written_columns and customers_sheet:
         layouts.insert(0, customers_layout)
     for sheet in layouts:

@@ -325,3 +325,7 @@ workbook_cases.register(CASES, PEERS, Case)
 from bench import reading  # noqa: E402
 
 CASES.update(reading.CASES)
+# Change over time: history against one snapshot (bench/change_cases.py).
+from bench.change_cases import CASES as _CHANGE_CASES  # noqa: E402
+
+CASES.update(_CHANGE_CASES)

@@ -337,3 +337,16 @@ def _segment_tests(
 _BASE_COLUMNS = (names.CUSTOMER_ID, *names.RFM_VALUES, names.LAST_PURCHASE)
 # Customer value: the first purchase and age are not profiled as extras.
 _BASE_COLUMNS += (names.FIRST_PURCHASE, names.CUSTOMER_AGE)
+
+
+# Change over time (segmentation.change): this run against an earlier one.
+def compare_runs(current: SegmentationResult, previous: SegmentationResult):
+    """Who moved where between two runs: ``current`` scored the later period (best with
+    ``previous.model``, so both are on one scale). Returns
+    :class:`segmentation.change.PeriodChanges`."""
+    from segmentation.change import PreviousPeriod, compare_periods
+
+    earlier = PreviousPeriod(previous.customers, previous.model, previous.data.as_of)
+    return compare_periods(
+        current.customers, earlier, model=current.model, as_of=current.data.as_of
+    )

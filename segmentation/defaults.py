@@ -45,3 +45,12 @@ MIN_REPEAT_BUYERS = 20  # fewer repeat buyers cannot pin down four parameters
 MIN_VALUE_SPAN_DAYS = 28  # a log spanning less says nothing about drop-out
 AT_RISK_P_ALIVE = 0.5  # value at risk: predicted CLV of customers below this P(alive)
 PRIORITY_BY = ("revenue", "clv")
+# Change over time (segmentation.change): drift threshold, top moves, history periods.
+PSI_REFIT = 0.25  # above this, the saved break points no longer describe the data
+PSI_WATCH = 0.10  # between this and PSI_REFIT: a moderate shift worth watching
+PSI_FLOOR = 1e-4  # an empty bin's share, so the PSI stays finite
+DRIFT_FEATURE_BINS = 10  # cluster features are binned at the previous period's deciles
+TOP_TIERS = 2  # tiers 1..TOP_TIERS are "the top": downgrades out of them matter most
+TOP_MOVES = 10
+HISTORY_FREQUENCIES = ("month", "quarter")
+HISTORY_PERIODS = 12

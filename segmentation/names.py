@@ -57,3 +57,20 @@ MEAN_CLV = "Mean Predicted CLV"
 SHARE_CLV = "% Predicted CLV"
 MEAN_P_ALIVE = "Mean P(Alive)"
 VALUE_AT_RISK = "Value at Risk"
+# Change over time (segmentation.change): per-customer columns and the Segment Changes tables.
+PREVIOUS_SEGMENT = "Previous Segment"
+PREVIOUS_CLUSTER = "Previous Cluster"
+MOVEMENT = "Movement"
+MOVED_UP, MOVED_DOWN, SAME_TIER, NEW_CUSTOMER, RETURNING = (
+    "up", "down", "same", "new", "returning"
+)  # fmt: skip
+MOVEMENTS = (MOVED_UP, MOVED_DOWN, SAME_TIER, NEW_CUSTOMER, RETURNING)
+TIER = "Tier"
+PREVIOUS_TIER = "Previous Tier"
+NEW_ROW = "(new this period)"  # the matrix row of customers not in the previous period
+GONE_COLUMN = "(not present now)"  # the matrix column of customers absent this period
+PREVIOUS_MONETARY = "Previous Monetary"
+FROM_SEGMENT, TO_SEGMENT = "From", "To"
+VALUE_AT_STAKE = "Value at Stake"
+DRIFT_MEASURE, PSI, DRIFT_VERDICT = "Measure", "PSI", "Verdict"
+PERIOD_END = "Period End"

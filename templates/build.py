@@ -333,6 +333,9 @@ def build_team_scoring(target: Path, folder: Path) -> None:
             "Leave 'Use saved model' at yes on Segmentation Settings.",
             "Click Apply Saved Model (or run the command below): segments and clusters on "
             "the saved scale appear beside each customer, with a fresh summary.",
+            "Next month, paste the new customers over the old and click Apply Saved Model "
+            "again (or Compare with Last Run): Previous Segment and Movement appear beside "
+            "each customer, and a Segment Changes sheet shows who moved where.",
         ],
     )
     empty = _with_first_purchase(sample_data.customers()).iloc[:0][

@@ -236,6 +236,9 @@ def _anchor(chart: Chart) -> str:
     return f"{get_column_letter(chart.anchor_column)}{chart.anchor_row}"
 
 
+OPENPYXL_GROUPING = {"clustered": "clustered", "stacked": "stacked", "percent": "percentStacked"}
+
+
 def _chart(ws: Worksheet, block: Block, spec: Chart) -> BarChart | LineChart:
     """A native chart over a block's columns: categories from one, series from others."""
     if spec.kind == "line":
@@ -243,7 +246,9 @@ def _chart(ws: Worksheet, block: Block, spec: Chart) -> BarChart | LineChart:
     else:
         chart = BarChart()
         chart.type = "bar" if spec.kind == "bar" else "col"
-        chart.grouping = "clustered"
+        chart.grouping = OPENPYXL_GROUPING[spec.grouping]
+        if spec.grouping != "clustered":
+            chart.overlap = 100  # stacked segments sit on one bar
     chart.title = spec.title
     chart.width, chart.height = spec.width_cm, spec.height_cm
     chart.y_axis.title = spec.y_title or None

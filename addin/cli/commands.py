@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from addin.cli.campaign import command_campaign, command_readout
+from addin.cli.change import command_history
 from addin.cli.reports import (
     command_import,
     command_profile,
@@ -89,6 +90,7 @@ def command_addin(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "addin": command_addin,
+    "history": command_history,
     "import": command_import,
     "run": command_run,
     "profile": command_profile,

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from addin.cli.campaign_parser import add_campaign_commands
+from addin.cli.change import COMPARE_EPILOG, add_compare_options, add_history_command
 from segmentation import defaults
 
 DESCRIPTION = """\
@@ -138,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="segment the customers and write the results to a workbook",
         description="Segment the customers in INPUT and write the results to a workbook.",
-        epilog=RUN_EPILOG,
+        epilog=RUN_EPILOG + COMPARE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input_options(run)
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         "anyway, beside the output, when there are more customers than a sheet can hold)",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    add_compare_options(run)
 
     importer = commands.add_parser(
         "import",
@@ -189,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read INPUT as the segmentation would and report every fix and problem.",
     )
     _add_input_options(validate)
+    add_history_command(commands)
     template = commands.add_parser(
         "template",
         help="list the template workbooks, or copy one to start from",

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from addin import names
+from addin import comparison, names
+from addin.cli.change import compare_options, print_changes
 from addin.cli.inputs import (
     is_data_source,
     load_source,
@@ -75,6 +76,7 @@ def print_summary(outcome: RunOutcome, output: Path | None) -> None:
         out.write(f"\nNote: {message}")
     if outcome.warnings:
         out.write("\n")
+    print_changes(outcome, out)
     if output is not None:
         out.write(f"\nWritten: {output}\n  sheets: {', '.join(outcome.sheets)}\n")
         if outcome.written_columns:
@@ -107,7 +109,7 @@ def _command_run(args: argparse.Namespace, outputs: StagedOutputs) -> int:
     is_workbook = not is_data_source(source)
     if is_workbook or source.is_file():
         check_readable(source)
-    options = options_from(args)
+    options = compare_options(args, options_from(args), source, is_workbook)
     if args.in_place and not is_workbook:
         raise WorkbookError("--in-place works on .xlsx and .xlsm workbooks only; use -o.")
     if args.in_place and args.output:
@@ -207,9 +209,12 @@ def run_on_data_file(
 ) -> tuple:
     read_messages: list[str] = []
     data = load_source(source, args, progress, read_messages)
+    notes: list[str] = []
+    previous, options = comparison.previous_for(None, options, notes)
     options = options.with_settings({}, None)
     result, messages = segment_frame(data, options, first_row=2, progress=progress)
-    outcome = RunOutcome(result, source.name, read_messages + messages)
+    outcome = RunOutcome(result, source.name, read_messages + messages + notes)
+    comparison.compare_into(outcome, previous, strict=True)
     customers_file = args.customers_file
     too_many = len(result.customers) > names.MAX_SHEET_ROWS
     if too_many and customers_file is None:

@@ -199,7 +199,11 @@ class ExcelWorkbook:
             width=spec.width_cm * POINTS_PER_CM,
             height=spec.height_cm * POINTS_PER_CM,
         )
-        chart.chart_type = CHART_TYPES[spec.kind]
+        chart.chart_type = (
+            CHART_TYPES[spec.kind]
+            if spec.grouping == "clustered"
+            else f"{spec.kind}_stacked" + ("_100" if spec.grouping == "percent" else "")
+        )
         chart.set_source_data(_union(sheet, source))
         with contextlib.suppress(Exception):  # the object model differs on macOS
             chart.api[1].HasTitle = True

@@ -17,6 +17,7 @@ from pathlib import Path
 from addin import names
 from addin.errors import WorkbookError
 from addin.excel.adapter import ExcelWorkbook
+from addin.excel.compare import compare_with_last_run
 from addin.messages import for_excel
 from addin.pipeline import RunOptions, check_input, check_summary, prepare_input, run_pipeline
 from segmentation import SegmentationError
@@ -30,6 +31,7 @@ HELP_TEXT = (
     "Segment Summary: refreshes the summary sheet and its charts.\n"
     "Customer Value: expected purchases, P(alive) and predicted CLV (transaction logs).\n"
     "Apply Saved Model: scores new customers with this workbook's saved model.\n"
+    "Compare with Last Run: who moved between segments since the last run.\n"
     "Import Log: a CSV or Parquet transaction log of any size, as a Customers sheet.\n"
     "Check Data: what the data needs fixing, without changing anything.\n"
     "Settings: the Segmentation Settings sheet that every button reads.\n\n"
@@ -117,12 +119,13 @@ ACTIONS: dict[str, Callable[[object], str]] = {
     "rfm": lambda book: _segments(book, method="rfm"),
     "cluster": lambda book: _segments(book, method="cluster"),
     "summary": lambda book: _segments(book),
-    "apply": lambda book: _segments(book, use_saved_model=True),
+    "apply": lambda book: _segments(book, use_saved_model=True, compare_last=True),
     "import": _import,
     "check": _check,
     "settings": _settings,
     "help": lambda book: HELP_TEXT,
     "value": lambda book: _value(book),  # customer value
+    "compare": lambda book: compare_with_last_run(ExcelWorkbook(book), _status(book)),
 }
 
 

@@ -340,3 +340,20 @@ def SEGMENT_CLV(table, horizon=HORIZON, as_of=None, model=None):
         return _grid(_per_row(frame, result, columns), header, columns)
     except ValueError as exc:
         return _message(exc)
+
+
+# Change over time: the from -> to matrix of two aligned columns of segment names.
+@xw.func(category=CATEGORY)
+@xw.arg("previous_segments", ndim=1)
+@xw.arg("current_segments", ndim=1)
+@xw.ret(expand="table")
+def SEGMENT_CHANGES(previous_segments, current_segments):
+    """Customers moving from each previous segment (rows) to each current one (columns),
+    from two columns aligned per customer; a blank previous cell is a new customer, a
+    blank current cell one no longer present."""
+    from addin.excel.change_functions import changes_matrix
+
+    try:
+        return changes_matrix(previous_segments, current_segments)
+    except ValueError as exc:
+        return _message(exc)

@@ -171,7 +171,10 @@ class NewWorkbook:
             self._bulk.append((sheet_number, self._tables, block))
 
     def _add_chart(self, sheet, layout: SheetLayout, block: Block, spec: Chart) -> None:
-        chart = self._book.add_chart({"type": spec.kind})  # XlsxWriter's names are ours
+        kind = {"type": spec.kind}  # XlsxWriter's names are ours
+        if spec.grouping != "clustered":
+            kind["subtype"] = "stacked" if spec.grouping == "stacked" else "percent_stacked"
+        chart = self._book.add_chart(kind)
         category = block.column_index(spec.categories) - 1
         for name in spec.values:
             column = block.column_index(name) - 1

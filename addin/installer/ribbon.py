@@ -41,6 +41,9 @@ BUTTONS = (
            "Expected purchases, P(alive) and predicted CLV per customer and per segment."),
     Button("btnApply", "Apply Saved Model", "apply", "ImportSavedImports", "Model",
            "Score new customers with the model saved in this workbook."),
+    Button("btnCompare", "Compare with Last Run", "compare", "RefreshAll", "Model",
+           "Score with the saved model and show who moved between segments since the "
+           "last run: a Segment Changes sheet."),
     Button("btnImport", "Import Log", "import", "ImportTextFile", "Model",
            "Aggregate a CSV or Parquet transaction log of any size into a Customers sheet."),
     Button("btnCheck", "Check Data", "check", "ReviewShowOrHideComment", "Model",

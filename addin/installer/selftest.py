@@ -115,6 +115,9 @@ FORMULAS = {
         FormulaCheck("SEGMENT_PROFILE", ("customers", "=SEGMENT_RFM"), "Segment"),
         FormulaCheck("SEGMENT_APPLY", ("customers", "model"), columns.RFM_SEGMENT),
         FormulaCheck("SEGMENT_CLV", ("log",), f"{columns.EXPECTED_PURCHASES} (12 months)"),
+        FormulaCheck(
+            "SEGMENT_CHANGES", ("=SEGMENT_RFM", "=SEGMENT_RFM"), columns.PREVIOUS_SEGMENT
+        ),  # fmt: skip
     )
 }
 
@@ -145,6 +148,8 @@ def checks(log: str, customers: str) -> list[Check]:
               _action("cluster", CUSTOMERS_SHEET, (names.CLUSTERS_SHEET, *summary))),
         Check("Segment Summary", "summary", _action("summary", CUSTOMERS_SHEET, summary)),
         Check("Apply Saved Model", "apply", _action("apply", CUSTOMERS_SHEET, summary)),
+        Check("Compare with Last Run", "compare",
+              _action("compare", CUSTOMERS_SHEET, (names.CHANGES_SHEET, *summary))),
         Check("Settings", "settings", _action("settings", CUSTOMERS_SHEET,
                                               (names.SETTINGS_SHEET,))),
         Check("Import Log from a CSV file", "import", _import_sample),

@@ -18,6 +18,9 @@ from segmentation import names as columns
 from segmentation.api import SegmentationResult
 
 ChartKind = Literal["bar", "column", "line"]
+# How a bar or column chart's series share a category: side by side, stacked, or stacked
+# to 100% (each bar shows shares).
+Grouping = Literal["clustered", "stacked", "percent"]
 
 MONEY = "#,##0.00"
 PERCENT = "0.0%"
@@ -70,6 +73,7 @@ class Chart:
     error_bars: tuple[str, str] | None = None
     # The value axis' range when the data alone would not show everything (error bars).
     value_range: tuple[float, float] | None = None
+    grouping: Grouping = "clustered"
 
 
 # Excel's own red-yellow-green scale: low values red, the median yellow, high green.

@@ -11,8 +11,9 @@ import pandas as pd
 SEGMENT = "Segment"
 DESCRIPTION = "Description"
 ACTION = "Action"
+TIER = "Tier"
 RANGE_COLUMNS = ("R Min", "R Max", "F Min", "F Max", "M Min", "M Max", "FM Min", "FM Max")
-MAP_COLUMNS = (SEGMENT, *RANGE_COLUMNS, DESCRIPTION, ACTION)
+MAP_COLUMNS = (SEGMENT, *RANGE_COLUMNS, DESCRIPTION, ACTION, TIER)
 
 # The common 11-segment grid: recency score against the mean of F and M.
 # Every one of the 125 score combinations on five bins lands in exactly one row.
@@ -203,6 +204,26 @@ _R_VIGNETTE_ROWS = [
 ]
 
 
+# Tiers rank segments by value for "moved up" and "moved down" (1 = the top tier).
+# Segments of one tier are worth about the same: a move between them is no change.
+SHIPPED_TIERS = {
+    "Champions": 1,
+    "Loyal": 1,
+    "Loyal Customers": 1,
+    "Potential Loyalist": 2,
+    "New": 2,
+    "New Customers": 2,
+    "Promising": 2,
+    "Need Attention": 3,
+    "Can't Lose Them": 4,
+    "At Risk": 4,
+    "About to Sleep": 4,
+    "About To Sleep": 4,
+    "Hibernating": 5,
+    "Lost": 5,
+}
+
+
 def default_table() -> pd.DataFrame:
     rows = [
         {
@@ -213,6 +234,7 @@ def default_table() -> pd.DataFrame:
             "FM Max": fm1,
             DESCRIPTION: text,
             ACTION: action,
+            TIER: SHIPPED_TIERS[name],
         }
         for name, r0, r1, fm0, fm1, text, action in _DEFAULT_ROWS
     ]
@@ -231,6 +253,7 @@ def r_vignette_table() -> pd.DataFrame:
             "M Max": m[1],
             DESCRIPTION: text,
             ACTION: action,
+            TIER: SHIPPED_TIERS[name],
         }
         for name, r, f, m, text, action in _R_VIGNETTE_ROWS
     ]

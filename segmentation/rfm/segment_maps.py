@@ -23,6 +23,8 @@ from segmentation.rfm.presets import (
     MAP_COLUMNS,
     RANGE_COLUMNS,
     SEGMENT,
+    SHIPPED_TIERS,
+    TIER,
     default_table,
     r_vignette_table,
 )
@@ -114,6 +116,7 @@ class SegmentMap:
         top = table[list(RANGE_COLUMNS)].max().max()
         if scale is None:
             scale = max(5, int(np.ceil(top))) if pd.notna(top) else 5
+        table[TIER] = _tiers(table, int(scale))
         return cls(table.reset_index(drop=True), int(scale), fallback)
 
     @property
@@ -125,6 +128,11 @@ class SegmentMap:
 
     def descriptions(self) -> dict[str, str]:
         return dict(zip(self.table[SEGMENT], self.table[DESCRIPTION]))
+
+    def tiers(self) -> dict[str, int]:
+        """Tier per segment name (1 = top); the fallback name ranks with the lowest tier."""
+        tiers = {name: int(t) for name, t in zip(self.table[SEGMENT], self.table[TIER])}
+        return {**tiers, self.fallback: max(tiers.values())}
 
     def _rescale(self, scores: np.ndarray, n_bins: int) -> np.ndarray:
         if n_bins == self.scale:
@@ -186,6 +194,35 @@ class SegmentMap:
             scale=data.get("scale"),
             fallback=data.get("fallback", "Other"),
         )
+
+
+def _tiers(table: pd.DataFrame, scale: int) -> pd.Series:
+    """The map's Tier column checked; blanks (maps saved before tiers) filled in.
+
+    A blank tier takes the shipped tier of a segment of the same name, else one from
+    the segment's score ranges: the middle of its R and FM (or F and M) ranges.
+    """
+    given = pd.to_numeric(table[TIER], errors="coerce")
+    bad = (table[TIER].notna() & given.isna()) | (given.notna() & ((given % 1 != 0) | (given < 1)))
+    if bad.any():
+        raise SegmentationError(
+            f"The segment map's 'Tier' for segment '{table.loc[bad, SEGMENT].iloc[0]}' is "
+            f"{table.loc[bad, TIER].iloc[0]!r}. Use a whole number, 1 for the most valuable "
+            "segments, or leave it blank."
+        )
+    by_name = table[SEGMENT].map(SHIPPED_TIERS)
+
+    def middle(low: str, high: str) -> pd.Series:
+        return (table[low].fillna(1) + table[high].fillna(scale)) / 2
+
+    recency = middle("R Min", "R Max")
+    value = middle("FM Min", "FM Max").where(
+        table["FM Min"].notna() | table["FM Max"].notna(),
+        (middle("F Min", "F Max") + middle("M Min", "M Max")) / 2,
+    )
+    # Scores run 1..scale; tiers run 1 (best) .. 5, like the shipped maps.
+    from_ranges = (1 + np.floor((scale - (recency + value) / 2) * 5 / (scale - 1))).clip(1, 5)
+    return given.fillna(by_name).fillna(from_ranges).astype("int64")
 
 
 PRESETS = {

@@ -152,8 +152,8 @@ def test_customer_table_gets_columns_in_its_excel_table(customers_book, tmp_path
     assert book["Notes"]["A2"].comment.text == "Ask Finance before sharing."
     assert book["Notes"]["A1"].font.bold
     assert "CustomerCount" in book.defined_names
-    assert book.sheetnames == ["Customers", "Notes", names.SUMMARY_SHEET,
-                               names.CLUSTERS_SHEET, names.MODEL_SHEET]  # fmt: skip
+    assert book.sheetnames == ["Customers", "Notes", names.SUMMARY_SHEET, names.CLUSTERS_SHEET,
+                               names.SNAPSHOT_SHEET, names.MODEL_SHEET]  # fmt: skip
     values = sheet_frame(output, "Customers")
     assert values["RFM Segment"].notna().all() and values["Cluster Name"].notna().all()
     # LibreOffice recalculates the formulas and keeps text as text.
@@ -170,8 +170,11 @@ def test_running_twice_replaces_columns_and_gives_the_same_segments(customers_bo
     first = sheet_frame(customers_book, "Customers")
     assert run_segment("run", customers_book, "--in-place", "-q") == 0
     second = sheet_frame(customers_book, "Customers")
-    assert list(second.columns) == list(first.columns)  # no duplicated columns
+    # The refresh compares with the first run: Previous Segment and Movement are added.
+    assert list(second.columns) == [*first.columns, "Previous Segment", "Movement"]
     assert second[SEGMENT_COLUMNS].equals(first[SEGMENT_COLUMNS])
+    assert run_segment("run", customers_book, "--in-place", "-q") == 0
+    assert list(sheet_frame(customers_book, "Customers").columns) == list(second.columns)
     backups = list(customers_book.parent.glob("customers (backup *).xlsx"))
     assert backups  # a backup was written before each in-place update
     assert not list(customers_book.parent.glob("~segment-*"))  # no temporary files left
