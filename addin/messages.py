@@ -107,6 +107,8 @@ FUNCTIONS.update(
         ("the campaign", lambda v: None),
     )
 )
+# SEGMENT_CHANGES compares two columns it is given: it neither scores nor refits.
+FUNCTIONS["refit"] = ("the previous run", lambda v: None)
 
 
 def worded(exc: BaseException, vocabulary: Vocabulary) -> str:

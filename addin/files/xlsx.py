@@ -100,7 +100,9 @@ class FileWorkbook:
         return None
 
     def read_table(self, ref: TableRef) -> pd.DataFrame:
-        if ref.last_row - ref.first_row >= fast_read.FAST_ROWS and ref.sheet not in self._written:
+        if ref.last_row - ref.first_row >= fast_read.FAST_ROWS and not self.editor.edited(
+            ref.sheet
+        ):
             frame = fast_read.read_table(self.path, ref, unique_headers)  # column by column
             if frame is not None:
                 return frame

@@ -42,11 +42,16 @@ def period_cutoffs(latest: pd.Timestamp, every: str, periods: int) -> list[pd.Ti
     ['2024-04-01', '2024-07-01']
     """
     if every not in _STEP:
-        raise SegmentationError.bad_parameter("segment_history", "every", every,
-                                              "'month' or 'quarter'")  # fmt: skip
+        raise SegmentationError.bad_parameter(
+            "segment_history", "every", every, "'month' or 'quarter'", label="the period"
+        )
     if not isinstance(periods, int) or periods < 1:
         raise SegmentationError.bad_parameter(
-            "segment_history", "periods", periods, "a whole number of 1 or more"
+            "segment_history",
+            "periods",
+            periods,
+            "a whole number of 1 or more",
+            label="the number of periods",
         )
     step = _STEP[every]
     start = pd.Timestamp(latest.year, ((latest.month - 1) // step) * step + 1, 1)

@@ -59,7 +59,9 @@ def calibration_summary(
 ) -> pd.DataFrame:
     """The models' inputs: ``x``, ``t_x``, ``T`` in ``unit`` and ``repeat_value`` (mean)."""
     if unit not in UNIT_DAYS:
-        raise SegmentationError.bad_parameter("calibration_summary", "unit", unit, "weeks or days")
+        raise SegmentationError.bad_parameter(
+            "calibration_summary", "unit", unit, "weeks or days", label="the time unit"
+        )
     days = UNIT_DAYS[unit]
     x = np.maximum(np.asarray(purchase_days, dtype=np.float64) - 1, 0)
     first = np.asarray(first_day, dtype=np.float64)

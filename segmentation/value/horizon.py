@@ -47,7 +47,11 @@ def parse_horizon(value: object, owner: str = "customer value") -> Horizon:
     horizon = Horizon(float(found.group(1)), found.group(2)[0].lower()) if found else None
     if horizon is None or not 0 < horizon.days <= MAX_HORIZON_DAYS:
         raise SegmentationError.bad_parameter(
-            owner, "horizon", value, f"{HORIZON_ALLOWED}, up to ten years"
+            owner,
+            "horizon",
+            value,
+            f"{HORIZON_ALLOWED}, up to ten years",
+            label="the CLV horizon",
         )
     return horizon
 
@@ -89,6 +93,10 @@ def parse_rate(value: object, parameter: str) -> float:
             number = float("nan")
     if not 0.0 <= number <= 1.0:
         raise SegmentationError.bad_parameter(
-            "customer value", parameter, value, "a percentage from 0% to 100% (or 0 to 1)"
+            "customer value",
+            parameter,
+            value,
+            "a percentage from 0% to 100% (or 0 to 1)",
+            label=f"the {parameter.replace('_', ' ')}",
         )
     return number

@@ -60,7 +60,11 @@ def check_rate(parameter: str, value: object, low: float, high: float) -> float:
         number = float("nan")
     if not low <= number <= high:
         raise SegmentationError.bad_parameter(
-            "customer value", parameter, value, f"a number from {low:g} to {high:g}"
+            "customer value",
+            parameter,
+            value,
+            f"a number from {low:g} to {high:g}",
+            label=f"the {parameter.replace('_', ' ')}",
         )
     return number
 
@@ -97,11 +101,15 @@ class CustomerValueModel:
     def _check(self, summary: pd.DataFrame) -> None:
         if self.purchase_model not in VALUE_MODELS:
             raise SegmentationError.bad_parameter(
-                "CustomerValueModel", "value_model", self.purchase_model, "bgnbd, mbgnbd or auto"
+                "CustomerValueModel",
+                "value_model",
+                self.purchase_model,
+                "bgnbd, mbgnbd or auto",
+                label="the value model",
             )
         if self.unit not in VALUE_UNITS:
             raise SegmentationError.bad_parameter(
-                "CustomerValueModel", "unit", self.unit, "weeks or days"
+                "CustomerValueModel", "unit", self.unit, "weeks or days", label="the time unit"
             )
         missing = [c for c in _NEEDED if c not in summary.columns]
         if missing:

@@ -57,13 +57,23 @@ class ValueOptions:
         owner = "segment_customers"
         if self.model not in VALUE_MODELS:
             raise SegmentationError.bad_parameter(
-                owner, "value_model", self.model, "one of " + ", ".join(VALUE_MODELS)
+                owner,
+                "value_model",
+                self.model,
+                "one of " + ", ".join(VALUE_MODELS),
+                label="the value model",
             )
         if self.unit not in VALUE_UNITS:
-            raise SegmentationError.bad_parameter(owner, "unit", self.unit, "weeks or days")
+            raise SegmentationError.bad_parameter(
+                owner, "unit", self.unit, "weeks or days", label="the time unit"
+            )
         if self.priority_by not in PRIORITY_BY:
             raise SegmentationError.bad_parameter(
-                owner, "priority_by", self.priority_by, "revenue or clv"
+                owner,
+                "priority_by",
+                self.priority_by,
+                "revenue or clv",
+                label="what segments are prioritised by",
             )
         parse_horizon(self.horizon, owner)
         check_rate("discount_rate", self.discount_rate, 0.0, 1.0)

@@ -76,6 +76,10 @@ class PackageEditor:
     def add_sheet(self, layout: SheetLayout) -> None:
         self.layouts[layout.name] = layout
 
+    def edited(self, sheet: str) -> bool:
+        """Whether this session has written to ``sheet`` (so the file no longer shows it)."""
+        return sheet in self.layouts or any(edit[0] == sheet for edit in self._columns)
+
     def styles(self) -> StyleSheet:
         if not hasattr(self, "_styles"):
             part = self._styles_part()
