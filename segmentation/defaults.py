@@ -18,3 +18,7 @@ MIN_CLUSTERS, MAX_CLUSTERS = 2, 10
 
 SEGMENT_MAP = "default"
 RANDOM_STATE = 0
+
+# Reading and cleaning (hostile inputs): a spreadsheet cell holds at most this much text,
+# so a longer id could not be written back whole.
+MAX_ID_CHARS = 32_767

@@ -19,8 +19,14 @@ from segmentation.reading.aggregate import (
     as_int_if_whole,
     resolve_as_of,
 )
+from segmentation.reading.checks import (
+    check_future_dates,
+    check_repeated_headers,
+    drop_no_purchases,
+)
 from segmentation.reading.cleaning import blank_out_markers, to_dates, to_ids, to_numbers
 from segmentation.reading.columns import ColumnMap, TableKind, detect_columns, tidy_headers
+from segmentation.reading.dates import check_date_format
 from segmentation.reading.quality import ALL_COLUMNS, DataQualityReport
 
 
@@ -156,7 +162,7 @@ def _read_transactions(
         if not keep.all():  # copying 10M rows for nothing costs memory and time
             frame, rows = frame[keep], rows[keep]
 
-    ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report)
+    ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report, rows)
     dates = to_dates(frame[roles["date"]], roles["date"], report, rows, date_format)
     if "amount" in roles:
         amounts = to_numbers(frame[roles["amount"]], roles["amount"], report, rows)
@@ -181,7 +187,8 @@ def _read_transactions(
     dates_kept = dates.to_numpy()[keep]
     amounts_kept = amounts.to_numpy()[keep]
     rows_kept = rows[keep]
-    as_of_ts = resolve_as_of(as_of, pd.Timestamp(dates_kept.max()))
+    check_future_dates(dates_kept, rows_kept, roles["date"], as_of)
+    as_of_ts = resolve_as_of(as_of, pd.Timestamp(dates_kept.max()), date_format)
     late = dates_kept >= np.datetime64(as_of_ts)
     if late.any():
         report.add(
@@ -221,7 +228,7 @@ def _read_transactions(
             source = source.iloc[np.flatnonzero(~late)]
         latest = _latest_values(source.reset_index(drop=True), codes, days, len(table))
         table = pd.concat([table, latest], axis=1)
-    return table, as_of_ts
+    return drop_no_purchases(table, report, amount_label), as_of_ts
 
 
 def _read_customer_table(
@@ -240,7 +247,7 @@ def _read_customer_table(
         if not keep.all():  # copying 10M rows for nothing costs memory and time
             frame, rows = frame[keep], rows[keep]
 
-    ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report)
+    ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report, rows)
     frequency = to_numbers(frame[roles["frequency"]], roles["frequency"], report, rows)
     monetary = to_numbers(frame[roles["monetary"]], roles["monetary"], report, rows)
     as_of_ts = None
@@ -257,7 +264,9 @@ def _read_customer_table(
                 f"Column '{recency_label}' has no dates. Fill in each customer's last "
                 "purchase date."
             )
-        as_of_ts = resolve_as_of(as_of, latest)
+        present = last_purchase.notna().to_numpy()
+        check_future_dates(last_purchase.to_numpy()[present], rows[present], recency_label, as_of)
+        as_of_ts = resolve_as_of(as_of, latest, date_format)
         recency = (as_of_ts - last_purchase) / pd.Timedelta(days=1)
 
     parsed = {
@@ -353,8 +362,8 @@ def read_customers(
     drop_duplicates : bool, default True
         Remove rows that repeat an earlier row exactly (a common copy-paste slip).
     date_format : str, optional
-        strftime format for dates written as text, when their day/month order is
-        ambiguous.
+        The order of dates written as text, ``"DMY"``, ``"MDY"`` or ``"YMD"``, or a
+        strftime format such as ``"%d/%m/%Y"``; also reads a text ``as_of``.
 
     Returns
     -------
@@ -374,8 +383,11 @@ def read_customers(
     0           A       30          2    1230.0
     1           B       50          1      45.5
     """
+    date_format = check_date_format(date_format)
+    headers = list(frame.columns)
     frame = tidy_headers(frame)
     found = detect_columns(frame, columns, kind)
+    check_repeated_headers(headers, found.roles, columns)
     if extras is None:
         extras = list(found.extras) if found.kind == "customers" else []
     unknown = [e for e in extras if e not in frame.columns]
