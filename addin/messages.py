@@ -43,6 +43,9 @@ COMMAND_LINE: Vocabulary = {
     "table": ("--table", lambda v: "--sheet NAME or --table NAME"),
     "output": ("-o", lambda v: "-o OTHER.xlsx"),
     "fit_model": ("--model", lambda v: "a run without --model, which fits and saves one"),
+    # Reading and scoring options (date order, break points)
+    "date_format": ("--date-format", lambda v: f"--date-format {v}"),
+    "breaks": ("--breaks", lambda v: " ".join(f"--breaks {k}={_listed(p)}" for k, p in v.items())),
 }
 
 EXCEL: Vocabulary = {
@@ -61,6 +64,14 @@ EXCEL: Vocabulary = {
     "table": ("the table", lambda v: "a click in the table before you press the button"),
     "output": ("the output file", lambda v: None),
     "fit_model": ("RFM Segments", lambda v: "RFM Segments (or Cluster Segments)"),
+    # Reading and scoring options (date order, break points)
+    "date_format": (_settings_cell("Date order"), lambda v: f"{_settings_cell('Date order')} {v}"),
+    "breaks": (
+        _settings_cell("Recency breaks"),
+        lambda v: " ".join(
+            f"{_listed(p)} in {_settings_cell(k.capitalize() + ' breaks')}" for k, p in v.items()
+        ),
+    ),
 }
 
 FUNCTIONS: Vocabulary = {

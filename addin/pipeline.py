@@ -15,6 +15,8 @@ import pandas as pd
 from addin import names
 from addin.errors import WorkbookError
 from addin.files.finding import find_input
+from addin.files.sniffing import check_formula_results
+from addin.reading_options import settings_breaks
 from addin.sheets import layout
 from addin.sheets.model_sheet import model_layout, read_model, read_record
 from addin.sheets.settings import read_segment_map, read_settings
@@ -47,6 +49,9 @@ class RunOptions:
     segment_map: object = None
     model: SegmentationModel | None = None
     use_saved_model: bool | None = None
+    # Reading and scoring options (date order, custom break points)
+    date_format: str | None = None
+    breaks: dict[str, list[float]] | None = None
 
     def with_settings(self, settings: dict[str, object], segment_map: object) -> RunOptions:
         """Fill what was not given from the settings sheet, then from the defaults."""
@@ -71,6 +76,8 @@ class RunOptions:
             segment_map=self.segment_map
             if self.segment_map is not None
             else (segment_map or defaults.SEGMENT_MAP),
+            date_format=pick(self.date_format, "date_format", None),
+            breaks=self.breaks if self.breaks is not None else settings_breaks(settings),
         )
 
 
@@ -114,6 +121,8 @@ def segment_frame(
             features=options.features,
             categorical=options.categorical,
             first_row=first_row,
+            date_format=options.date_format,
+            breaks=options.breaks,
             progress=lambda step, f: progress(step, 0.1 + 0.6 * f),
         )
     messages = list(dict.fromkeys(str(w.message) for w in caught))
@@ -196,6 +205,7 @@ def prepare_input(
     ref = find_input(book, sheet=options.sheet, table=options.table, recorded=record)
     report(f"Reading {ref.label}", 0.05)
     frame = strip_previous_output(book.read_table(ref), record)
+    check_formula_results(book, ref, frame)
     return PreparedInput(frame, ref, options, record)
 
 
@@ -210,6 +220,7 @@ def check_input(prepared: PreparedInput) -> CustomerData:
         features=options.features,
         categorical=options.categorical,
         first_row=prepared.first_row,
+        date_format=options.date_format,
     )
 
 

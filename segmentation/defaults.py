@@ -22,3 +22,5 @@ RANDOM_STATE = 0
 # Reading and cleaning (hostile inputs): a spreadsheet cell holds at most this much text,
 # so a longer id could not be written back whole.
 MAX_ID_CHARS = 32_767
+# The date orders a user can name instead of a strftime format.
+DATE_ORDERS = ("DMY", "MDY", "YMD")

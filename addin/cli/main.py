@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from addin.reading_options import add_breaks_flag, add_date_format_flag
 from segmentation import defaults
 
 DESCRIPTION = """\
@@ -69,6 +70,7 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         metavar="SIZE",
         help="memory DuckDB may use before spilling to a temporary folder (default: 1GB)",
     )
+    add_date_format_flag(parser)
 
 
 def _add_method_options(parser: argparse.ArgumentParser) -> None:
@@ -110,6 +112,7 @@ def _add_method_options(parser: argparse.ArgumentParser) -> None:
         help="score with a model saved earlier (a segmented workbook or a .json file) "
         "instead of fitting a new one",
     )
+    add_breaks_flag(parser)
 
 
 def _version() -> str:

@@ -77,7 +77,12 @@ def command_validate(args: argparse.Namespace) -> int:
             data = (
                 loaded
                 if isinstance(loaded, CustomerData)
-                else read_customers(loaded, columns=parse_columns(args.column), as_of=args.as_of)
+                else read_customers(
+                    loaded,
+                    columns=parse_columns(args.column),
+                    as_of=args.as_of,
+                    date_format=args.date_format,
+                )
             )
             label = args.input.name
         else:
@@ -91,6 +96,12 @@ def command_import(args: argparse.Namespace) -> int:
     source, output = args.input, args.output
     if source.is_file():
         check_readable(source)
+    if not is_data_source(source):
+        raise WorkbookError(
+            f"'{source.name}' is a workbook; `segment import` reads a transaction log in CSV "
+            f"or Parquet files. Segment the workbook with `segment run {source.name}`, or "
+            "save its log sheet as CSV first."
+        )
     if output.suffix.lower() != ".xlsx":
         raise WorkbookError(f"The output must be a new .xlsx workbook; got '{output.name}'.")
     if output.exists():
@@ -105,7 +116,11 @@ def command_import(args: argparse.Namespace) -> int:
         loaded = load_source(source, args, bar.update, caught)
         with collecting_warnings(caught):
             data = log_customers(
-                loaded, source.name, columns=parse_columns(args.column), as_of=args.as_of
+                loaded,
+                source.name,
+                columns=parse_columns(args.column),
+                as_of=args.as_of,
+                date_format=args.date_format,
             )
         book = NewWorkbook()
         book.write_sheet(layout.customers_sheet(data.table))

@@ -64,6 +64,15 @@ SETTINGS = (
     Setting("use_saved_model", "Use saved model", "seg_UseSavedModel", "no",
             "yes: score with the model saved in this workbook instead of fitting a new one.",
             choices=("yes", "no"), kind="yesno"),
+    # Reading and scoring options (date order, break points)
+    Setting("date_format", "Date order", "seg_DateOrder", None,
+            "Dates written as text: DMY (31/12/2024), MDY (12/31/2024) or YMD. Blank: found "
+            "from the data (month first when it cannot tell).", kind="text"),
+    *(Setting(f"{d}_breaks", f"{d.capitalize()} breaks", f"seg_{d.capitalize()}Breaks", None,
+              f"Your own break points for the {d[0].upper()} score, comma-separated ({unit}); "
+              "k points make k + 1 scores. Blank: from the data.", kind="text")
+      for d, unit in (("recency", "days, e.g. 30,90,180,365"), ("frequency", "purchases, e.g. "
+                      "2,4,8"), ("monetary", "money, e.g. 100,500,1000"))),
 )  # fmt: skip
 
 

@@ -3,6 +3,7 @@ with returns and no purchases. Shared by the in-memory reader and the SQL engine
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
@@ -14,6 +15,7 @@ from segmentation.errors import SegmentationError, describe_rows
 from segmentation.reading.dates import future_dates_error, future_limit
 from segmentation.reading.quality import DataQualityReport
 
+_NUMBERED = re.compile(r" \(\d+\)$")
 NO_PURCHASES = "Customers with returns but no purchases were left out"
 
 
@@ -31,11 +33,16 @@ def check_repeated_headers(
     roles to the (unique) headers used.
     """
     original = [str(h).strip() if h is not None else "" for h in headers]
-    counts = Counter(original)
+    present = set(original)
+    # A workbook reader numbers repeats itself ("Amount", "Amount (2)"): the same column.
+    bases = [
+        base if (base := _NUMBERED.sub("", h)) != h and base in present else h for h in original
+    ]
+    counts = Counter(bases)
     for role, header in roles.items():
         if (explicit or {}).get(role) == header or counts.get(header, 0) < 2:
             continue
-        places = [_ordinal(i + 1) for i, h in enumerate(original) if h == header]
+        places = [_ordinal(i + 1) for i, h in enumerate(bases) if h == header]
         what = role.replace("_", " ")
         raise SegmentationError(
             f"{len(places)} columns are headed '{header}' (the {', '.join(places[:-1])} and "

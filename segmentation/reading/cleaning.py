@@ -54,7 +54,7 @@ TEXT_DATE_FORMATS = (
 
 
 POINT_ZERO_IDS = "Ids written with a decimal point (101.0) were read as whole numbers (101)"
-WHOLE_WITH_POINT_ZERO = r"-?\d+\.0+"
+WHOLE_WITH_POINT_ZERO = r"^-?[0-9]+[.]0+$"  # no backslashes: the SQL engines use it too
 AMBIGUOUS_DATES = "Dates that read either day or month first were read month first"
 
 _NUMBER_TYPES = (int, float, np.int64, np.int32, np.float64, np.float32)

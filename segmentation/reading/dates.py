@@ -8,10 +8,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from segmentation.defaults import DATE_ORDERS
 from segmentation.errors import SegmentationError
 
-# A date order the user can name instead of a strftime format.
-DATE_ORDERS = ("DMY", "MDY", "YMD")
 DATE_FORMAT_ALLOWED = (
     "DMY, MDY or YMD (the order of day, month and year), or a format such as %d/%m/%Y"
 )

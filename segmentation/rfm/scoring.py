@@ -64,6 +64,12 @@ def require_columns(table: object, columns: tuple[str, ...], owner: str) -> pd.D
     return table
 
 
+def _listed(points: object) -> str:
+    if isinstance(points, str) or not hasattr(points, "__iter__"):
+        return repr(points)
+    return ", ".join(f"{p:g}" if isinstance(p, float) else str(p) for p in points) or "none"
+
+
 def customer_ids(table: pd.DataFrame) -> np.ndarray:
     """Customer ids as text: the Customer ID column, else the index."""
     ids = table[names.CUSTOMER_ID] if names.CUSTOMER_ID in table.columns else table.index
@@ -221,8 +227,10 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
             )
             if not ok:
                 raise SegmentationError(
-                    f"The 'breaks' for {dimension} must be {MIN_BINS - 1} to {MAX_BINS - 1} "
-                    f"increasing numbers. Got {points!r} instead."
+                    f"The break points for {dimension} must be {MIN_BINS - 1} to "
+                    f"{MAX_BINS - 1} increasing numbers; they are {_listed(points)}.",
+                    fix="For example: {breaks}.",
+                    suggest={"breaks": {"recency": [30, 90, 180, 365]}},
                 )
             checked[dimension] = array
         return checked
