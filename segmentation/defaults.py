@@ -24,3 +24,5 @@ RANDOM_STATE = 0
 MAX_ID_CHARS = 32_767
 # The date orders a user can name instead of a strftime format.
 DATE_ORDERS = ("DMY", "MDY", "YMD")
+# Amounts beyond this are not money (1e308 overflows any sum): refused, with their rows.
+MAX_AMOUNT = 1e15

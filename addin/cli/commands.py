@@ -6,7 +6,10 @@ import argparse
 import os
 import shutil
 import sys
+import zipfile
+import zlib
 from pathlib import Path
+from xml.etree import ElementTree
 
 from addin.cli.reports import (
     command_import,
@@ -89,11 +92,22 @@ COMMANDS = {
 }
 
 
+DAMAGED_FILE_ERRORS = (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError)
+
+
 def run_command(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except SegmentationError as exc:
         sys.stderr.write(f"segment {args.command}: {for_command_line(exc)}\n")
+        return 1
+    except DAMAGED_FILE_ERRORS as exc:  # a zip or XML part cut short or corrupted
+        source = getattr(args, "input", None)
+        sys.stderr.write(
+            f"segment {args.command}: '{getattr(source, 'name', source)}' is damaged: a part of "
+            f"it could not be read ({type(exc).__name__}: {exc}). Nothing was written. Open it "
+            "in Excel, which offers to repair it, save it, and run again; or export it again.\n"
+        )
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("segment: interrupted; nothing was written.\n")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from segmentation.defaults import MAX_ID_CHARS
+from segmentation.defaults import MAX_AMOUNT, MAX_ID_CHARS
 from segmentation.errors import SegmentationError
 from segmentation.logs.backend import NotALogError, SqlBackend
 from segmentation.reading.aggregate import (
@@ -28,7 +28,7 @@ from segmentation.reading.aggregate import (
     sorted_id_order,
     sum_scale_bits,
 )
-from segmentation.reading.checks import drop_no_purchases
+from segmentation.reading.checks import check_amount_sizes, drop_no_purchases
 from segmentation.reading.cleaning import (
     POINT_ZERO_IDS,
     WHOLE_WITH_POINT_ZERO,
@@ -335,7 +335,9 @@ def _check_lines(
         "sum(CASE WHEN id IS NOT NULL AND day IS NULL THEN 1 ELSE 0 END) AS no_date, "
         "sum(CASE WHEN id IS NOT NULL AND day IS NOT NULL AND amount IS NULL "
         "THEN 1 ELSE 0 END) AS no_amount, "
-        "max(CASE WHEN id IS NOT NULL AND amount IS NOT NULL THEN day END) AS latest "
+        "max(CASE WHEN id IS NOT NULL AND amount IS NOT NULL THEN day END) AS latest, "
+        f"max(abs(amount)) AS largest, sum(CASE WHEN abs(amount) > {MAX_AMOUNT!r} THEN 1 "
+        "ELSE 0 END) AS huge "
         "FROM lines"
     ).iloc[0]
     for role, label, key in (
@@ -353,6 +355,9 @@ def _check_lines(
             + ", ".join(f"{r} = '{c}'" for r, c in roles.items())
             + "."
         )
+    if int(counts["huge"] or 0):
+        huge = pd.Series([float(counts["largest"])] * int(counts["huge"]))
+        check_amount_sizes(huge, None, amount_label)
     latest = pd.Timestamp(_EPOCH_DAY + np.timedelta64(int(counts["latest"]), "D"))
     if as_of is None and latest > future_limit():
         limit = int((np.datetime64(future_limit(), "D") - _EPOCH_DAY) / np.timedelta64(1, "D"))

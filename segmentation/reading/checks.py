@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation import names
+from segmentation.defaults import MAX_AMOUNT
 from segmentation.errors import SegmentationError, describe_rows
 from segmentation.reading.dates import future_dates_error, future_limit
 from segmentation.reading.quality import DataQualityReport
@@ -81,3 +82,16 @@ def drop_no_purchases(table: pd.DataFrame, report: DataQualityReport, label: str
         report.add(NO_PURCHASES, label, int(none.sum()))
         table = table[~none].reset_index(drop=True)
     return table
+
+
+def check_amount_sizes(amounts: pd.Series, rows: np.ndarray | None, column: str) -> None:
+    """Refuse amounts too large to be money: their sum would overflow or lose the cents."""
+    huge = (amounts.abs() > MAX_AMOUNT).to_numpy()
+    if huge.any():
+        where = "" if rows is None else f" ({describe_rows(rows[huge])})"
+        raise SegmentationError(
+            f"Column '{column}' has {int(huge.sum()):,} amount{'s' if huge.sum() > 1 else ''} "
+            f"beyond {MAX_AMOUNT:,.0f}{where}, such as {amounts[huge].iloc[0]:g}. Such "
+            "numbers are not money (an id or a code in the amount column?): correct or "
+            "clear those cells, or choose the amount column."
+        )

@@ -20,6 +20,7 @@ from segmentation.reading.aggregate import (
     resolve_as_of,
 )
 from segmentation.reading.checks import (
+    check_amount_sizes,
     check_future_dates,
     check_repeated_headers,
     drop_no_purchases,
@@ -28,6 +29,11 @@ from segmentation.reading.cleaning import blank_out_markers, to_dates, to_ids, t
 from segmentation.reading.columns import ColumnMap, TableKind, detect_columns, tidy_headers
 from segmentation.reading.dates import check_date_format
 from segmentation.reading.quality import ALL_COLUMNS, DataQualityReport
+
+NO_DATA_ROWS = (
+    "The table has no data rows: there is nothing but blanks below the headers. Paste the "
+    "data under the header row, or export the file again with its rows."
+)
 
 
 @dataclass
@@ -73,10 +79,7 @@ def _drop_blank_rows(
         )
         frame, rows = frame[~blank], rows[~blank]
     if frame.empty:
-        raise SegmentationError(
-            "The table has no data rows: every row below the headers is blank. "
-            "Paste the data under the header row."
-        )
+        raise SegmentationError(NO_DATA_ROWS)
     return frame, rows
 
 
@@ -172,6 +175,7 @@ def _read_transactions(
         price = to_numbers(frame[roles["unit_price"]], roles["unit_price"], report, rows)
         amounts = quantity * price
         amount_label = f"{roles['quantity']} x {roles['unit_price']}"
+    check_amount_sizes(amounts, rows, amount_label)
     parsed = {"customer id": ids, "date": dates, "amount": amounts}
     labels = {"customer id": roles["customer_id"], "date": roles["date"], "amount": amount_label}
     keep = _drop_incomplete(parsed, labels, rows, report)
@@ -250,6 +254,7 @@ def _read_customer_table(
     ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report, rows)
     frequency = to_numbers(frame[roles["frequency"]], roles["frequency"], report, rows)
     monetary = to_numbers(frame[roles["monetary"]], roles["monetary"], report, rows)
+    check_amount_sizes(monetary, rows, roles["monetary"])
     as_of_ts = None
     last_purchase = None
     if "recency" in roles:
@@ -387,6 +392,8 @@ def read_customers(
     headers = list(frame.columns)
     frame = tidy_headers(frame)
     found = detect_columns(frame, columns, kind)
+    if frame.empty:
+        raise SegmentationError(NO_DATA_ROWS)
     check_repeated_headers(headers, found.roles, columns)
     if extras is None:
         extras = list(found.extras) if found.kind == "customers" else []

@@ -135,9 +135,7 @@ def test_an_ambiguous_text_analysis_date_is_refused_or_read_in_the_given_order()
 
 
 def test_iso_dates_with_mixed_offsets_read_as_their_local_dates():
-    log = _log(
-        ["a", "b"], ["2024-03-01T00:30:00+01:00", "2024-07-01T23:30:00+02:00"], [1.0, 2.0]
-    )
+    log = _log(["a", "b"], ["2024-03-01T00:30:00+01:00", "2024-07-01T23:30:00+02:00"], [1.0, 2.0])
     data = _quiet_read(log)
     assert data.table["Last Purchase"].tolist() == [pd.Timestamp("2024-03-01"),
                                                     pd.Timestamp("2024-07-01")]  # fmt: skip
