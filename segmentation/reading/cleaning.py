@@ -108,7 +108,7 @@ def _parse_number_text(text: pd.Series) -> pd.Series:
     negative = s.str.match(r"^\(.*\)$") | s.str.endswith("-")
     s = s.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.replace(r"-$", "", regex=True)
     s = s.str.replace(r"^[A-Za-z]{3}(?=[-+\d.,])|(?<=[\d.,])[A-Za-z]{3}$", "", regex=True)
-    s = s.str.replace(r"[$€£¥₹]|\bkr\b|\bCHF\b|'", "", regex=True)
+    s = s.str.replace(r"[$€£¥₹]|kr\.?|CHF|'", "", regex=True)
     comma_thousands = s.str.match(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
     dot_thousands = s.str.match(r"^[-+]?\d{1,3}(\.\d{3})+(,\d*)?$") & s.str.contains(",")
     decimal_comma = s.str.match(r"^[-+]?\d*,\d+$")
