@@ -205,7 +205,7 @@ def prepare_input(
     ref = find_input(book, sheet=options.sheet, table=options.table, recorded=record)
     report(f"Reading {ref.label}", 0.05)
     frame = strip_previous_output(book.read_table(ref), record)
-    check_formula_results(book, ref, frame)
+    check_formula_results(book, ref, frame, options.columns)
     return PreparedInput(frame, ref, options, record)
 
 

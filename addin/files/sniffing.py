@@ -63,15 +63,27 @@ def check_text_file(path: Path) -> None:
         )
 
 
-def check_formula_results(book: object, ref: object, frame: object) -> None:
-    """Refuse a column of formulas that were never calculated (a file written by a
-    program, not saved by Excel): its cells read as blank."""
+def check_formula_results(
+    book: object, ref: object, frame: object, columns: dict[str, str] | None = None
+) -> None:
+    """Refuse an id, date or amount column of formulas that were never calculated (a
+    file written by a program, not saved by Excel): its cells read as blank."""
     sheets = getattr(book, "book", None)  # the formulas view of a workbook file
     if sheets is None or ref.sheet not in getattr(sheets, "sheetnames", ()):
         return
+    import warnings
+
     from openpyxl.utils import get_column_letter
 
-    blank = [j for j, name in enumerate(frame.columns) if frame[name].isna().all()]
+    from segmentation import SegmentationError, detect_columns
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            used = set(detect_columns(frame, columns).roles.values())
+    except SegmentationError:
+        return  # the engine names the missing columns
+    blank = [j for j, name in enumerate(frame.columns) if name in used and frame[name].isna().all()]
     if not blank or frame.empty:
         return
     sheet = sheets[ref.sheet]
