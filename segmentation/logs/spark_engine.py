@@ -66,9 +66,11 @@ class SparkLog:
                     header=True,
                     inferSchema=False,
                     sep=separator,
-                    encoding={"utf-8": "UTF-8", "utf-16": "UTF-16"}.get(
-                        encoding[:6], "windows-1252"
-                    ),
+                    encoding="UTF-8"
+                    if encoding.startswith("utf-8")
+                    else "UTF-16"
+                    if encoding.startswith("utf-16")
+                    else "windows-1252",
                 )
         except Exception as exc:  # Spark raises its own types from the JVM
             hint = (

@@ -15,6 +15,7 @@ import pandas as pd
 
 from segmentation.defaults import MAX_ID_CHARS
 from segmentation.errors import SegmentationError, SegmentationWarning, describe_rows
+from segmentation.reading.currencies import check_one_currency
 from segmentation.reading.dates import (
     DATE_ORDERS,
     ambiguous_day_month,
@@ -153,6 +154,8 @@ def to_numbers(
     if plain.any():
         numbers[plain] = pd.to_numeric(values[plain], errors="coerce")
     if text.any():
+        rows = None if row_numbers is None else row_numbers[text.to_numpy()]
+        check_one_currency(values[text].astype(str), column, rows)
         numbers[text] = _parse_number_text(values[text].astype(str))
         report.add("Numbers stored as text were converted", column, int(text.sum()), warn=False)
     bad = values.notna() & numbers.isna()

@@ -33,6 +33,7 @@ from sklearn.utils.validation import check_is_fitted
 from segmentation import names
 from segmentation.defaults import MAX_BINS, MIN_BINS, N_BINS, TIE_RULES, TIES
 from segmentation.errors import SegmentationError, SegmentationWarning
+from segmentation.rfm.empty_scores import empty_scores, empty_scores_note
 from segmentation.rfm.segment_maps import SegmentMap, get_segment_map, warn_uncovered
 
 _HIGHER_IS_BETTER = {"recency": False, "frequency": True, "monetary": True}
@@ -293,6 +294,11 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
         self.segment_map_ = get_segment_map(self.segment_map)
         warn_uncovered(self.segment_map_, bins)
         self.n_customers_ = n
+        scores = self._scores(table)
+        quantile = {d: s for d, s in scores.items() if self.rules_[d] == "quantile"}
+        self.empty_scores_ = empty_scores(quantile, bins)
+        for dimension, empty in self.empty_scores_.items():
+            warnings.warn(empty_scores_note(dimension, empty), SegmentationWarning, stacklevel=2)
         return self
 
     def _scores(self, X: pd.DataFrame) -> dict[str, np.ndarray]:

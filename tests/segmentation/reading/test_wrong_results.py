@@ -140,3 +140,11 @@ def test_iso_dates_with_mixed_offsets_read_as_their_local_dates():
     assert data.table["Last Purchase"].tolist() == [pd.Timestamp("2024-03-01"),
                                                     pd.Timestamp("2024-07-01")]  # fmt: skip
     assert "Time-zone offsets were ignored" in str(data.report)
+
+
+def test_amounts_in_mixed_currencies_are_refused_naming_their_rows():
+    log = _log(["a", "b", "c"], ["2024-01-01"] * 3, ["€100", "$100", "5"])
+    with pytest.raises(SegmentationError, match=r"mixes currencies: EUR \(row 2\).*USD \(row 3\)"):
+        _quiet_read(log)
+    one = _quiet_read(_log(["a", "b", "c"], ["2024-01-01"] * 3, ["€100", "100 EUR", "5"]))
+    assert one.table["Monetary"].sum() == 205
