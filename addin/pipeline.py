@@ -24,6 +24,7 @@ from addin.workbook import TableRef, Workbook
 from segmentation import CustomerData, SegmentationModel, defaults, segment_customers
 from segmentation import names as columns
 from segmentation.api import SegmentationResult, read_for_run
+from segmentation.reading.aggregate import written_money
 
 Progress = Callable[[str, float], None]
 
@@ -151,7 +152,8 @@ def customers_output(result: SegmentationResult) -> pd.DataFrame:
     ]
     tail = [c for c in (*names.SCORE_COLUMNS, *names.CLUSTER_COLUMNS) if c in table]
     middle = [c for c in table.columns if c not in first and c not in tail]
-    return table[[c for c in first if c in table] + middle + tail]
+    ordered = table[[c for c in first if c in table] + middle + tail]
+    return written_money(ordered, result.data.money_decimals)
 
 
 def resolve_options(

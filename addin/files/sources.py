@@ -19,6 +19,7 @@ from segmentation import CustomerData, SegmentationError, detect_columns, names,
 from segmentation.logs.backend import NotALogError
 from segmentation.logs.files import is_parquet, log_files, sniff_csv
 from segmentation.logs.reader import read_log
+from segmentation.reading.aggregate import written_money
 
 
 def read_source(path: Path, columns: dict[str, str] | None = None) -> pd.DataFrame:
@@ -218,5 +219,8 @@ def log_customers(
             "every customer to a Parquet or CSV file beside the summary workbook."
         )
     first = [names.CUSTOMER_ID, names.LAST_PURCHASE, names.RECENCY, names.FREQUENCY]
-    data.table = data.table[[*first, *(c for c in data.table.columns if c not in first)]]
+    data.table = written_money(
+        data.table[[*first, *(c for c in data.table.columns if c not in first)]],
+        data.money_decimals,
+    )
     return data

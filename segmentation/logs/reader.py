@@ -24,7 +24,6 @@ from segmentation.reading.aggregate import (
     MONEY_TOLERANCE,
     customer_table,
     resolve_as_of,
-    round_money,
     sorted_id_order,
     sum_scale_bits,
 )
@@ -213,12 +212,12 @@ def read_log(
     )
     step("Adding up per customer", 0.6)
     scale = 2.0 ** sum_scale_bits(total)
-    grouped = _add_up(backend, "order_id" in roles, cutoff, scale, decimals)
+    grouped = _add_up(backend, "order_id" in roles, cutoff, scale)
     step("Building the customer table", 0.9)
-    table = drop_no_purchases(_finish(grouped, scale, as_of_ts, decimals), report, amount_label)
+    table = drop_no_purchases(_finish(grouped, scale, as_of_ts), report, amount_label)
     report.customers = len(table)
     step("Done", 1.0)
-    return CustomerData(table, "transactions", found, as_of_ts, report)
+    return CustomerData(table, "transactions", found, as_of_ts, report, decimals)
 
 
 _COMPLETE = "id IS NOT NULL AND day IS NOT NULL AND amount IS NOT NULL"
@@ -406,9 +405,7 @@ def _off_places(decimals: int) -> str:
     )
 
 
-def _add_up(
-    backend: SqlBackend, has_orders: bool, cutoff: int, scale: float, decimals: int | None
-) -> pd.DataFrame:
+def _add_up(backend: SqlBackend, has_orders: bool, cutoff: int, scale: float) -> pd.DataFrame:
     """Per-customer totals (also left in the engine as ``customers``), summed exactly."""
     purchase = "amount >= 0"
     frequency = (
@@ -431,8 +428,6 @@ def _add_up(
     # The customer table inside the engine too, computed as _finish does in numpy, so a
     # fitted model can score it there (segmentation.logs.model_sql).
     monetary = f"CAST(whole AS DOUBLE) / {scale!r} + rest"
-    if decimals is not None:
-        monetary = f"round({monetary}, {decimals})"
     backend.materialize(
         "customers",
         f"SELECT id, {cutoff} - CAST(coalesce(last_purchase, last_any) AS BIGINT) AS recency, "
@@ -441,9 +436,7 @@ def _add_up(
     return backend.query("SELECT * FROM customer_totals")
 
 
-def _finish(
-    grouped: pd.DataFrame, scale: float, as_of: pd.Timestamp, decimals: int | None
-) -> pd.DataFrame:
+def _finish(grouped: pd.DataFrame, scale: float, as_of: pd.Timestamp) -> pd.DataFrame:
     """The customer table from the totals, by the in-memory reader's own code."""
     ids = grouped["id"].to_numpy()
     if ids.dtype.kind == "f":  # whole-number ids read as floats
@@ -452,5 +445,5 @@ def _finish(
     grouped = grouped.iloc[order]
     last = grouped["last_purchase"].fillna(grouped["last_any"]).to_numpy(dtype=np.int64)
     whole = grouped["whole"].to_numpy(dtype=np.int64)
-    monetary = round_money(whole / scale + grouped["rest"].to_numpy(dtype=np.float64), decimals)
+    monetary = whole / scale + grouped["rest"].to_numpy(dtype=np.float64)
     return customer_table(ids[order], last, grouped["frequency"].to_numpy(), monetary, as_of)

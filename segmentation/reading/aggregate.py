@@ -39,10 +39,13 @@ def money_decimals(amounts: np.ndarray) -> int | None:
     return None
 
 
-def round_money(sums: np.ndarray, decimals: int | None) -> np.ndarray:
-    """Exact sums of amounts written with ``decimals`` places, to those places: the sum
-    of 16.05 three times is 48.15, not 48.150000000000006."""
-    return np.asarray(sums) if decimals is None else np.round(sums, decimals)
+def written_money(table: pd.DataFrame, decimals: int | None) -> pd.DataFrame:
+    """The customer table as it is written out: Monetary, the exact sum of amounts
+    written with ``decimals`` places, to those places (three sales of 16.05 make 48.15,
+    not 48.150000000000006). Scores use the exact sums, as R's rfm package does."""
+    if decimals is None or names.MONETARY not in table:
+        return table
+    return table.assign(**{names.MONETARY: table[names.MONETARY].round(decimals)})
 
 
 def _id_column(ids: np.ndarray) -> np.ndarray:
@@ -144,7 +147,7 @@ def aggregate_transactions(
         span = len(order_uniques) + int(blank.sum())
         pairs = pd.unique(codes[purchase].astype(np.int64) * span + order_codes)
         frequency = np.bincount(pairs // span, minlength=n)
-    monetary = round_money(exact_sums(codes, amounts, n), money_decimals(amounts))
+    monetary = exact_sums(codes, amounts, n)
     return customer_table(sorted_ids, last, frequency, monetary, as_of)
 
 

@@ -17,6 +17,7 @@ from segmentation.errors import SegmentationError, describe_rows
 from segmentation.reading.aggregate import (
     aggregate_transactions,
     as_int_if_whole,
+    money_decimals,
     resolve_as_of,
 )
 from segmentation.reading.checks import (
@@ -52,6 +53,9 @@ class CustomerData:
     as_of : Timestamp or None
         The analysis date recency was measured from.
     report : DataQualityReport
+    money_decimals : int or None
+        The decimal places every amount of a log is written with; Monetary is written
+        out to them (:func:`~segmentation.reading.aggregate.written_money`).
     """
 
     table: pd.DataFrame
@@ -59,6 +63,7 @@ class CustomerData:
     columns: ColumnMap
     as_of: pd.Timestamp | None
     report: DataQualityReport
+    money_decimals: int | None = None  # places the amounts are written with (logs)
 
 
 def _article(noun: str) -> str:
@@ -232,7 +237,9 @@ def _read_transactions(
             source = source.iloc[np.flatnonzero(~late)]
         latest = _latest_values(source.reset_index(drop=True), codes, days, len(table))
         table = pd.concat([table, latest], axis=1)
-    return drop_no_purchases(table, report, amount_label), as_of_ts
+    table = drop_no_purchases(table, report, amount_label)
+    table.attrs["money_decimals"] = money_decimals(amounts_kept)
+    return table, as_of_ts
 
 
 def _read_customer_table(
@@ -417,4 +424,5 @@ def read_customers(
         cleaned, found, rows, report, as_of, extras, drop_duplicates, date_format
     )
     report.customers = len(table)
-    return CustomerData(table, found.kind, found, as_of_ts, report)
+    decimals = table.attrs.pop("money_decimals", None)
+    return CustomerData(table, found.kind, found, as_of_ts, report, decimals)

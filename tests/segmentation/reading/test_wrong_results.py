@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from segmentation import SegmentationError, read_customers, segment_customers
+from segmentation.reading.aggregate import written_money
 from segmentation.reading.checks import NO_PURCHASES
 from segmentation.reading.cleaning import AMBIGUOUS_DATES, POINT_ZERO_IDS
 
@@ -96,11 +97,26 @@ def test_two_columns_with_the_used_header_are_refused_with_the_fix():
     assert chosen.table["Monetary"].tolist() == [5.0, 6.0]
 
 
-def test_monetary_is_the_exact_sum_in_the_amounts_own_places():
-    log = _log(["a"] * 3 + ["b"], ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-01"],
-               [16.05, 16.05, 16.05, 0.1])  # fmt: skip
-    monetary = _quiet_read(log).table.set_index("Customer ID")["Monetary"]
-    assert repr(float(monetary["a"])) == "48.15"
+def test_monetary_is_written_as_the_exact_sum_in_the_amounts_own_places(tmp_path):
+    from openpyxl import load_workbook
+
+    from addin.cli.main import main
+
+    rows = [["a"] * 3 + list("bcdefghijk"), [16.05] * 3 + [10.0 * i for i in range(1, 11)]]
+    log = _log(rows[0], [f"2024-01-{d:02d}" for d in range(1, 14)], rows[1])
+    data = _quiet_read(log)
+    assert data.money_decimals == 2
+    # Scores use the exact (correctly rounded) sum, as R does; the written value is 48.15.
+    assert data.table.set_index("Customer ID").loc["a", "Monetary"] == 16.05 + 16.05 + 16.05
+    written = written_money(data.table, data.money_decimals).set_index("Customer ID")
+    assert repr(float(written.loc["a", "Monetary"])) == "48.15"
+    log.to_csv(tmp_path / "log.csv", index=False)
+    assert main(["run", str(tmp_path / "log.csv"), "-o", str(tmp_path / "out.xlsx"), "-q"]) == 0
+    sheet = load_workbook(tmp_path / "out.xlsx")["Customers"]
+    headers = [c.value for c in sheet[1]]
+    column = headers.index("Monetary")
+    values = {r[0]: r[column] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert repr(values["a"]) == "48.15"
 
 
 def test_an_id_longer_than_a_cell_is_refused_not_cut():
