@@ -50,6 +50,9 @@ COMMAND_LINE: Vocabulary = {
     "value_model": ("--value-model", lambda v: f"--value-model {v}"),
     "priority_by": ("--priority-by", lambda v: f"--priority-by {v}"),
     "refit": ("--refit", lambda v: "--refit"),  # change over time
+    # Reading and scoring options (date order, break points)
+    "date_format": ("--date-format", lambda v: f"--date-format {v}"),
+    "breaks": ("--breaks", lambda v: " ".join(f"--breaks {k}={_listed(p)}" for k, p in v.items())),
 }
 
 EXCEL: Vocabulary = {
@@ -77,6 +80,14 @@ EXCEL: Vocabulary = {
     "refit": (  # change over time
         _settings_cell("Use saved model"),
         lambda v: f"{_settings_cell('Use saved model')} at no",
+    ),
+    # Reading and scoring options (date order, break points)
+    "date_format": (_settings_cell("Date order"), lambda v: f"{_settings_cell('Date order')} {v}"),
+    "breaks": (
+        _settings_cell("Recency breaks"),
+        lambda v: " ".join(
+            f"{_listed(p)} in {_settings_cell(k.capitalize() + ' breaks')}" for k, p in v.items()
+        ),
     ),
 }
 

@@ -15,6 +15,8 @@ import pandas as pd
 from addin import comparison, names
 from addin.errors import WorkbookError
 from addin.files.finding import find_input
+from addin.files.sniffing import check_formula_results
+from addin.reading_options import settings_breaks
 from addin.sheets import layout
 from addin.sheets.cell_text import fit_frame
 from addin.sheets.model_sheet import model_layout, read_model, read_record
@@ -25,6 +27,7 @@ from addin.workbook import TableRef, Workbook
 from segmentation import CustomerData, SegmentationModel, defaults, segment_customers
 from segmentation import names as columns
 from segmentation.api import SegmentationResult, read_for_run
+from segmentation.reading.aggregate import written_money
 from segmentation.value.options import ValueOptions
 
 Progress = Callable[[str, float], None]
@@ -57,6 +60,9 @@ class RunOptions:
     compare: object = None
     compare_last: bool = False
     refit: bool = False
+    # Reading and scoring options (date order, custom break points)
+    date_format: str | None = None
+    breaks: dict[str, list[float]] | None = None
 
     def with_settings(self, settings: dict[str, object], segment_map: object) -> RunOptions:
         """Fill what was not given from the settings sheet, then from the defaults."""
@@ -82,6 +88,8 @@ class RunOptions:
             if self.segment_map is not None
             else (segment_map or defaults.SEGMENT_MAP),
             value=resolve_value(self.value, settings),
+            date_format=pick(self.date_format, "date_format", None),
+            breaks=self.breaks if self.breaks is not None else settings_breaks(settings),
         )
 
 
@@ -126,6 +134,8 @@ def segment_frame(
             features=options.features,
             categorical=options.categorical,
             first_row=first_row,
+            date_format=options.date_format,
+            breaks=options.breaks,
             progress=lambda step, f: progress(step, 0.1 + 0.6 * f),
             value=options.value if isinstance(options.value, ValueOptions) else None,
         )
@@ -162,7 +172,8 @@ def customers_output(result: SegmentationResult) -> pd.DataFrame:
     tail = [c for c in (*names.SCORE_COLUMNS, *names.CLUSTER_COLUMNS) if c in table]
     tail += value_columns_of(result)
     middle = [c for c in table.columns if c not in first and c not in tail]
-    return table[[c for c in first if c in table] + middle + tail]
+    ordered = table[[c for c in first if c in table] + middle + tail]
+    return written_money(ordered, result.data.money_decimals)
 
 
 def resolve_options(
@@ -216,6 +227,7 @@ def prepare_input(
     ref = find_input(book, sheet=options.sheet, table=options.table, recorded=record)
     report(f"Reading {ref.label}", 0.05)
     frame = strip_previous_output(book.read_table(ref), record)
+    check_formula_results(book, ref, frame, options.columns)
     return PreparedInput(frame, ref, options, record)
 
 
@@ -230,6 +242,7 @@ def check_input(prepared: PreparedInput) -> CustomerData:
         features=options.features,
         categorical=options.categorical,
         first_row=prepared.first_row,
+        date_format=options.date_format,
     )
 
 

@@ -27,7 +27,9 @@ class TableRef:
     @property
     def label(self) -> str:
         where = f"table '{self.name}' on sheet '{self.sheet}'" if self.name else None
-        return where or f"sheet '{self.sheet}'"
+        # Headers below row 1 are worth a word: what is above them was not read.
+        below = f" (headers on row {self.first_row})" if self.first_row > 1 else ""
+        return where or f"sheet '{self.sheet}'{below}"
 
 
 class Workbook(Protocol):

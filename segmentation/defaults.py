@@ -54,3 +54,10 @@ TOP_TIERS = 2  # tiers 1..TOP_TIERS are "the top": downgrades out of them matter
 TOP_MOVES = 10
 HISTORY_FREQUENCIES = ("month", "quarter")
 HISTORY_PERIODS = 12
+# Reading and cleaning (hostile inputs): a spreadsheet cell holds at most this much text,
+# so a longer id could not be written back whole.
+MAX_ID_CHARS = 32_767
+# The date orders a user can name instead of a strftime format.
+DATE_ORDERS = ("DMY", "MDY", "YMD")
+# Amounts beyond this are not money (1e308 overflows any sum): refused, with their rows.
+MAX_AMOUNT = 1e15

@@ -7,7 +7,10 @@ import os
 import shutil
 import signal
 import sys
+import zipfile
+import zlib
 from pathlib import Path
+from xml.etree import ElementTree
 
 from addin.cli.campaign import command_campaign, command_readout
 from addin.cli.change import command_history
@@ -99,6 +102,9 @@ COMMANDS = {
 }
 
 
+DAMAGED_FILE_ERRORS = (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError)
+
+
 def run_command(args: argparse.Namespace) -> int:
     begin_command()
     try:
@@ -107,6 +113,14 @@ def run_command(args: argparse.Namespace) -> int:
     except SegmentationError as exc:
         written = f" {describe_written()}" if written_anything() else ""
         sys.stderr.write(f"segment {args.command}: {for_command_line(exc)}{written}\n")
+        return 1
+    except DAMAGED_FILE_ERRORS as exc:  # a zip or XML part cut short or corrupted
+        source = getattr(args, "input", None)
+        sys.stderr.write(
+            f"segment {args.command}: '{getattr(source, 'name', source)}' is damaged: a part of "
+            f"it could not be read ({type(exc).__name__}: {exc}). Nothing was written. Open it "
+            "in Excel, which offers to repair it, save it, and run again; or export it again.\n"
+        )
         return 1
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)

@@ -22,6 +22,7 @@ from addin.files.xlsx import read_sheet_values
 from addin.pipeline import (
     RunOptions,
 )
+from addin.reading_options import parse_breaks
 from addin.sheets.model_sheet import read_model
 from segmentation import CustomerData, SegmentationModel
 from segmentation.errors import SegmentationWarning
@@ -81,6 +82,8 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         features=features,
         model=model,
         value=value_overrides(args),
+        date_format=getattr(args, "date_format", None),
+        breaks=parse_breaks(getattr(args, "breaks", None) or []),
     )
 
 
@@ -110,5 +113,6 @@ def load_source(
             columns=parse_columns(args.column),
             as_of=args.as_of,
             memory_limit=args.memory_limit,
+            date_format=getattr(args, "date_format", None),
             progress=lambda step, f: progress(step, 0.03 + 0.3 * f),
         )

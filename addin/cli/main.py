@@ -12,6 +12,7 @@ from pathlib import Path
 
 from addin.cli.campaign_parser import add_campaign_commands
 from addin.cli.change import COMPARE_EPILOG, add_compare_options, add_history_command
+from addin.reading_options import add_breaks_flag, add_date_format_flag
 from segmentation import defaults
 
 DESCRIPTION = """\
@@ -71,6 +72,7 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         metavar="SIZE",
         help="memory DuckDB may use before spilling to a temporary folder (default: 1GB)",
     )
+    add_date_format_flag(parser)
 
 
 def _add_method_options(parser: argparse.ArgumentParser) -> None:
@@ -115,6 +117,7 @@ def _add_method_options(parser: argparse.ArgumentParser) -> None:
     from addin.cli.value_flags import add_value_options  # customer value
 
     add_value_options(parser)
+    add_breaks_flag(parser)
 
 
 def _version() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import warnings
 
 import pandas as pd
@@ -16,6 +17,7 @@ from addin.cli.inputs import (
     parse_columns,
 )
 from addin.cli.progress import ProgressBar
+from addin.diagnosis import diagnose, render
 from addin.errors import WorkbookError
 from addin.files.newbook import NewWorkbook
 from addin.files.safety import (
@@ -25,15 +27,13 @@ from addin.files.safety import (
 )
 from addin.files.sources import log_customers
 from addin.files.xlsx import FileWorkbook
+from addin.messages import for_command_line
 from addin.pipeline import (
     PreparedInput,
-    check_input,
-    check_summary,
     prepare_input,
     segment_frame,
 )
 from addin.sheets import layout
-from segmentation import CustomerData, read_customers
 from segmentation.errors import SegmentationWarning
 
 
@@ -69,20 +69,25 @@ def command_profile(args: argparse.Namespace) -> int:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    prepared = prepare_report_input(args)  # the report lists every fix
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SegmentationWarning)
-        if prepared is None:
+    """Every problem that would stop a run, and every note it would make, ranked."""
+    prepared = prepare_report_input(args)
+    if prepared is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SegmentationWarning)
             loaded = load_source(args.input, args, lambda *a: None, [])
-            data = (
-                loaded
-                if isinstance(loaded, CustomerData)
-                else read_customers(loaded, columns=parse_columns(args.column), as_of=args.as_of)
-            )
-            label = args.input.name
-        else:
-            data, label = check_input(prepared), prepared.ref.label
-    print(check_summary(label, data))
+        options = options_from(args).with_settings({}, None)
+        diagnosis = diagnose(loaded, options, first_row=2, label=args.input.name)
+    else:
+        diagnosis = diagnose(
+            prepared.frame, prepared.options, first_row=prepared.first_row,
+            label=prepared.ref.label,
+        )  # fmt: skip
+    report, problems = render(diagnosis, for_command_line)
+    if report:
+        print(report)
+    if problems:
+        sys.stderr.write(f"segment validate: {problems}\n")
+        return 1
     return 0
 
 
@@ -91,6 +96,12 @@ def command_import(args: argparse.Namespace) -> int:
     source, output = args.input, args.output
     if source.is_file():
         check_readable(source)
+    if not is_data_source(source):
+        raise WorkbookError(
+            f"'{source.name}' is a workbook; `segment import` reads a transaction log in CSV "
+            f"or Parquet files. Segment the workbook with `segment run {source.name}`, or "
+            "save its log sheet as CSV first."
+        )
     if output.suffix.lower() != ".xlsx":
         raise WorkbookError(f"The output must be a new .xlsx workbook; got '{output.name}'.")
     if output.exists():
@@ -105,7 +116,11 @@ def command_import(args: argparse.Namespace) -> int:
         loaded = load_source(source, args, bar.update, caught)
         with collecting_warnings(caught):
             data = log_customers(
-                loaded, source.name, columns=parse_columns(args.column), as_of=args.as_of
+                loaded,
+                source.name,
+                columns=parse_columns(args.column),
+                as_of=args.as_of,
+                date_format=args.date_format,
             )
         book = NewWorkbook()
         book.write_sheet(layout.customers_sheet(data.table))

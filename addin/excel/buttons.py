@@ -19,7 +19,7 @@ from addin.errors import WorkbookError
 from addin.excel.adapter import ExcelWorkbook
 from addin.excel.compare import compare_with_last_run
 from addin.messages import for_excel
-from addin.pipeline import RunOptions, check_input, check_summary, prepare_input, run_pipeline
+from addin.pipeline import RunOptions, prepare_input, run_pipeline
 from segmentation import SegmentationError
 from segmentation import names as columns
 
@@ -60,11 +60,16 @@ def _segments(book, **options) -> str:
 
 def _check(book) -> str:
     """The data-quality report of the table a run would read, as it would read it."""
+    from addin.diagnosis import diagnose, render
+
     prepared = prepare_input(ExcelWorkbook(book), RunOptions(), _status(book))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        data = check_input(prepared)
-    return check_summary(prepared.ref.label, data)
+    diagnosis = diagnose(
+        prepared.frame, prepared.options, first_row=prepared.first_row, label=prepared.ref.label
+    )
+    report, problems = render(diagnosis, for_excel)
+    if problems:  # every problem in one message box, in the order to fix them
+        raise SegmentationError("\n".join(filter(None, [report, problems])))
+    return report
 
 
 LOG_FILTER = "Transaction logs (*.csv;*.parquet),*.csv;*.parquet"

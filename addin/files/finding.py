@@ -25,6 +25,22 @@ def _headers_match(book: Workbook, ref: TableRef) -> bool:
     return True
 
 
+# A group-header row ("Sales 2024" over three columns) or a title may sit above the real
+# headers: this many rows below the first are tried.
+HEADER_ROWS_TRIED = 5
+
+
+def _headers_below(book: Workbook, ref: TableRef | None) -> TableRef | None:
+    """The used range read from the first row below its top whose headers match."""
+    if ref is None:
+        return None
+    for header in range(ref.first_row + 1, min(ref.first_row + HEADER_ROWS_TRIED, ref.last_row)):
+        lower = TableRef(ref.sheet, None, header, ref.first_column, ref.last_row, ref.last_column)
+        if _headers_match(book, lower):
+            return lower
+    return None
+
+
 def find_input(
     book: Workbook,
     *,
@@ -65,7 +81,9 @@ def find_input(
         ref = book.used_range(match)
         if ref is None:
             raise WorkbookError(f"Sheet '{match}' is empty. Paste the data there with headers.")
-        return ref
+        if _headers_match(book, ref):
+            return ref
+        return _headers_below(book, ref) or ref
     selected = book.selected_table()
     if selected is not None and selected.sheet not in ours:
         return selected
@@ -93,6 +111,9 @@ def find_input(
         ref = book.used_range(name)
         if ref is not None and _headers_match(book, ref):
             return ref
+        lower = _headers_below(book, ref)
+        if lower is not None:
+            return lower
         if ref is not None:
             ranges.append(ref)
     only = candidates or ranges

@@ -11,6 +11,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from addin.errors import WorkbookError
+from addin.files.sniffing import old_workbook_error, ole_kind
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
@@ -57,6 +58,8 @@ def check_readable(path: Path) -> None:
     if suffix in WORKBOOK_SUFFIXES:
         with path.open("rb") as file:
             head = file.read(8)
+        if head == OLE_SIGNATURE and ole_kind(path) == "xls":
+            raise old_workbook_error(path)  # an .xls renamed .xlsx
         if head == OLE_SIGNATURE:
             raise WorkbookError(
                 f"'{path.name}' is password-protected (encrypted). Remove the password in Excel "
@@ -88,6 +91,12 @@ def check_writable(path: Path) -> None:
             suggest={"output": None},
         )
     folder = path.parent
+    if not folder.exists():
+        raise WorkbookError(
+            f"The folder '{folder}' does not exist. Create it first, or check the name.",
+            fix="Or choose another output with {output}.",
+            suggest={"output": None},
+        )
     if not os.access(folder, os.W_OK):
         raise WorkbookError(
             f"Cannot write in the folder '{folder}'.",

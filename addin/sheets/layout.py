@@ -16,6 +16,7 @@ import pandas as pd
 from addin import names
 from segmentation import names as columns
 from segmentation.api import SegmentationResult
+from segmentation.rfm.empty_scores import empty_scores_note
 
 ChartKind = Literal["bar", "column", "line"]
 # How a bar or column chart's series share a category: side by side, stacked, or stacked
@@ -189,6 +190,16 @@ def rf_grid(customers: pd.DataFrame, value: str | None = None) -> pd.DataFrame:
     return frame
 
 
+def empty_score_notes(result: SegmentationResult) -> list[str]:
+    """Why a score column of the R x F grid is empty, and the settings that change it."""
+    empty = getattr(result.model.rfm, "empty_scores_", None) or {}
+    return [
+        f"{empty_scores_note(dimension, scores)} (Settings: 'Tie rule' rank or fewer 'Score "
+        "bins'; command line: --ties rank or --bins.)"
+        for dimension, scores in empty.items()
+    ]
+
+
 def summary_sheet(result: SegmentationResult, source: str) -> SheetLayout:
     """Segment sizes, revenue shares, profiles, priorities, actions; charts; R x F heatmaps."""
     profile = result.rfm_profile if result.rfm_profile is not None else result.cluster_profile
@@ -201,6 +212,7 @@ def summary_sheet(result: SegmentationResult, source: str) -> SheetLayout:
         + f". Segments by {segment_kind}, in priority order (most revenue first).",
         f"Data quality: {result.data.report.summary_line()}",
     ]
+    notes += empty_score_notes(result)
     layout = SheetLayout(names.SUMMARY_SHEET, "Segment Summary", notes)
     summary = _table_block("summary", table, names.SUMMARY_TABLE)
     layout.blocks.append(summary)

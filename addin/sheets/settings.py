@@ -79,6 +79,15 @@ SETTINGS = (
             "Profit margin applied to spend, e.g. 30% (100%: CLV in revenue).", kind="text"),
     Setting("priority_by", "Prioritise by", "seg_PriorityBy", defaults.PRIORITY_BY[0],
             "revenue: past revenue; clv: predicted CLV.", choices=defaults.PRIORITY_BY),
+    # Reading and scoring options (date order, break points)
+    Setting("date_format", "Date order", "seg_DateOrder", None,
+            "Dates written as text: DMY (31/12/2024), MDY (12/31/2024) or YMD. Blank: found "
+            "from the data (month first when it cannot tell).", kind="text"),
+    *(Setting(f"{d}_breaks", f"{d.capitalize()} breaks", f"seg_{d.capitalize()}Breaks", None,
+              f"Your own break points for the {d[0].upper()} score, comma-separated ({unit}); "
+              "k points make k + 1 scores. Blank: from the data.", kind="text")
+      for d, unit in (("recency", "days, e.g. 30,90,180,365"), ("frequency", "purchases, e.g. "
+                      "2,4,8"), ("monetary", "money, e.g. 100,500,1000"))),
 )  # fmt: skip
 
 

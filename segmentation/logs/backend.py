@@ -19,6 +19,15 @@ class SqlBackend(Protocol):
     def column_types(self) -> dict[str, str]:
         """Header -> one of "integer", "float", "date", "text", "other"."""
 
+    def column_time_zones(self) -> dict[str, str]:
+        """Header -> time zone of time-zone-aware timestamp columns (local dates count)."""
+
+    def local_time(self, expr: str, zone: str) -> str:
+        """A UTC instant as the wall-clock time in ``zone``."""
+
+    def strip_point_zero(self, expr: str) -> str:
+        """Text ``101.0`` as ``101`` (other text unchanged)."""
+
     def quote(self, name: str) -> str: ...
 
     def day_number(self, expr: str) -> str:

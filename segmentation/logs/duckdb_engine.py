@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from segmentation.errors import SegmentationError
-from segmentation.logs.files import is_parquet, sniff_csv
+from segmentation.logs.files import is_parquet, parquet_time_zones, sniff_csv
 
 _KINDS = {
     "TINYINT": "integer",
@@ -82,12 +82,19 @@ class DuckDBLog:
                 ) from exc
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
+        self._zones = parquet_time_zones(files)
         paths = "[" + ", ".join(_sql_string(str(p)) for p in files) + "]"
         if is_parquet(files):
             reader = f"read_parquet({paths}, union_by_name = true)"
         else:
             encoding, separator = sniff_csv(files[0])
-            encoding = "utf-8" if encoding.startswith("utf-8") else "latin-1"
+            encoding = (
+                "utf-8"
+                if encoding.startswith("utf-8")
+                else "utf-16"
+                if encoding.startswith("utf-16")
+                else "latin-1"
+            )
             reader = (
                 f"read_csv({paths}, header = true, all_varchar = true, union_by_name = true, "
                 f"delim = {_sql_string(separator)}, encoding = {_sql_string(encoding)})"
@@ -101,6 +108,15 @@ class DuckDBLog:
 
     def column_types(self) -> dict[str, str]:
         return {name: _kind(kind) for name, kind, *_ in self._types}
+
+    def column_time_zones(self) -> dict[str, str]:
+        return dict(self._zones)
+
+    def local_time(self, expr: str, zone: str) -> str:
+        return f"timezone({_sql_string(zone)}, {expr})"
+
+    def strip_point_zero(self, expr: str) -> str:
+        return f"regexp_replace({expr}, '^(-?[0-9]+)[.]0+$', '\\1')"
 
     def quote(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'

@@ -50,18 +50,66 @@ def is_parquet(files: Sequence[Path]) -> bool:
     return files[0].suffix.lower() == ".parquet"
 
 
+def _decode(raw: bytes) -> tuple[str, str]:
+    """The sample's text and encoding: a BOM decides, else UTF-8, else Windows-1252."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="ignore"), "utf-16"
+    if raw[:2000].count(b"\x00") > len(raw[:2000]) // 4:  # UTF-16 without a BOM
+        encoding = "utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"
+        return raw.decode(encoding, errors="ignore"), encoding
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(raw) - 3:  # the sample cut a character in two
+            return raw[: exc.start].decode("utf-8-sig"), "utf-8-sig"
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
 def sniff_csv(path: Path) -> tuple[str, str]:
     """Encoding and separator of a CSV file, from its first 64 kB."""
     with open(path, "rb") as handle:
         raw = handle.read(65_536)
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            sample = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+    sample, encoding = _decode(raw)
     try:
         separator = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
     except csv.Error:
         separator = ","
     return encoding, separator
+
+
+def parquet_time_zones(files: Sequence[Path]) -> dict[str, str]:
+    """Column -> time zone of the time-zone-aware timestamp columns of a Parquet log.
+
+    SQL engines read such columns as instants in UTC; pandas keeps the zone and takes
+    the local date. Engines convert to this zone first so both give the same day. A
+    fixed offset (``+02:00``) is given as its ``Etc/GMT`` zone.
+    """
+    if not files or not is_parquet(files):
+        return {}
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(files[0])
+    except Exception:  # a damaged file: the engine explains it when it reads
+        return {}
+    zones = {}
+    for field in schema:
+        zone = getattr(field.type, "tz", None) if pa.types.is_timestamp(field.type) else None
+        if zone and zone.upper() not in ("UTC", "Z", "+00:00", "ETC/UTC"):
+            zones[field.name] = _named_zone(zone)
+    return {name: zone for name, zone in zones.items() if zone}
+
+
+def _named_zone(zone: str) -> str | None:
+    if zone[:1] not in "+-":
+        return zone
+    hours, _, minutes = zone[1:].partition(":")
+    if not hours.isdigit() or minutes not in ("", "00"):
+        return None  # an offset of part hours: read as UTC, as before
+    # Etc/GMT zones count the other way: UTC+02:00 is Etc/GMT-2.
+    sign = "-" if zone[0] == "+" else "+"
+    return f"Etc/GMT{sign}{int(hours)}"

@@ -16,17 +16,28 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from segmentation.defaults import MAX_AMOUNT, MAX_ID_CHARS
 from segmentation.errors import SegmentationError
 from segmentation.logs.backend import NotALogError, SqlBackend
 from segmentation.reading.aggregate import (
+    MAX_MONEY_DECIMALS,
+    MONEY_TOLERANCE,
     customer_table,
     resolve_as_of,
     sorted_id_order,
     sum_scale_bits,
 )
-from segmentation.reading.cleaning import to_dates, to_ids, to_numbers
+from segmentation.reading.checks import check_amount_sizes, drop_no_purchases
+from segmentation.reading.cleaning import (
+    POINT_ZERO_IDS,
+    WHOLE_WITH_POINT_ZERO,
+    to_dates,
+    to_ids,
+    to_numbers,
+)
 from segmentation.reading.columns import ColumnMap, detect_columns, tidy_headers
 from segmentation.reading.customers import CustomerData
+from segmentation.reading.dates import check_date_format, future_dates_error, future_limit
 from segmentation.reading.quality import ALL_COLUMNS, MISSING_MARKERS, DataQualityReport
 from segmentation.value.history import PurchaseHistory
 
@@ -100,12 +111,27 @@ class _LogReader:
         if kind == "text":
             spaced = self.count(f"{column} IS NOT NULL AND trim({column}) <> {column}")
             self.report.add("Spaces around customer ids were removed", label, spaced, warn=False)
-            return _Column(f"CASE WHEN trim({column}) = '' THEN NULL ELSE trim({column}) END")
+            too_long = self.count(f"length({column}) > {MAX_ID_CHARS}")
+            if too_long:
+                raise SegmentationError(
+                    f"Column '{label}' has {too_long:,} ids longer than {MAX_ID_CHARS:,} "
+                    "characters, more than a spreadsheet cell holds. Check that the column "
+                    "holds customer ids."
+                )
+            text = f"trim({column})"
+            point_zero = self.count(self.backend.matches(text, WHOLE_WITH_POINT_ZERO))
+            self.report.add(POINT_ZERO_IDS, label, point_zero, warn=False)
+            if point_zero:
+                text = self.backend.strip_point_zero(text)
+            return _Column(f"CASE WHEN trim({column}) = '' THEN NULL ELSE {text} END")
         return self.lookup(column, label, lambda v, r: to_ids(v.astype("float64"), label, r))
 
-    def days(self, column: str, kind: str, label: str, date_format: str | None) -> _Column:
+    def days(
+        self, column: str, kind: str, label: str, date_format: str | None, zone: str | None
+    ) -> _Column:
         if kind == "date":
-            return _Column(self.backend.day_number(column))
+            local = column if zone is None else self.backend.local_time(column, zone)
+            return _Column(self.backend.day_number(local))
 
         def clean(values: pd.Series, report: DataQualityReport) -> pd.Series:
             dates = to_dates(values, label, report, None, date_format)
@@ -166,8 +192,11 @@ def read_log(
     quality report counts each fix but has no example rows.
     """
     step = progress or (lambda _s, _f: None)
+    date_format = check_date_format(date_format, "read_log")
     found, original, types = _find_columns(backend, columns)
     roles = found.roles
+    zones = backend.column_time_zones()
+    zones = {role: zones.get(original[header]) for role, header in roles.items()}
     report = DataQualityReport()
     reader = _LogReader(backend, report)
 
@@ -177,17 +206,22 @@ def read_log(
     step("Reading ids, dates and amounts", 0.3)
     kinds = {role: types[original[header]] for role, header in roles.items()}
     amount_label = _clean_lines(reader, roles, {r: slots[original[h]] for r, h in roles.items()},
-                                kinds, date_format)  # fmt: skip
+                                kinds, date_format, zones)  # fmt: skip
     step("Checking completeness", 0.5)
-    as_of_ts, cutoff, total = _check_lines(backend, report, roles, amount_label, as_of)
+    as_of_ts, cutoff, total, decimals = _check_lines(
+        backend, report, roles, amount_label, as_of, date_format
+    )
     step("Adding up per customer", 0.6)
     scale = 2.0 ** sum_scale_bits(total)
     grouped = _add_up(backend, "order_id" in roles, cutoff, scale)
     step("Building the customer table", 0.9)
     table, history = _finish(grouped, scale, as_of_ts, cutoff)
+    table = drop_no_purchases(table, report, amount_label)
     report.customers = len(table)
     step("Done", 1.0)
-    return CustomerData(table, "transactions", found, as_of_ts, report, history)
+    return CustomerData(
+        table, "transactions", found, as_of_ts, report, purchases=history, money_decimals=decimals
+    )
 
 
 _COMPLETE = "id IS NOT NULL AND day IS NOT NULL AND amount IS NOT NULL"
@@ -261,10 +295,11 @@ def _clean_lines(
     slots: dict[str, str],
     kinds: dict[str, str],
     date_format: str | None,
+    zones: dict[str, str | None],
 ) -> str:
     """Table ``lines`` (id, day, amount, ord) from ``lines_raw``; returns the amount's label."""
     ids = reader.ids(slots["customer_id"], kinds["customer_id"], roles["customer_id"])
-    days = reader.days(slots["date"], kinds["date"], roles["date"], date_format)
+    days = reader.days(slots["date"], kinds["date"], roles["date"], date_format, zones["date"])
     if "amount" in roles:
         amount = reader.numbers(slots["amount"], kinds["amount"], roles["amount"])
         amount_expr, amount_label, parts = amount.expr, roles["amount"], [amount]
@@ -294,15 +329,18 @@ def _check_lines(
     roles: dict[str, str],
     amount_label: str,
     as_of: object,
-) -> tuple[pd.Timestamp, int, float]:
-    """Count incomplete, late and returned lines; the analysis date, its day number and
-    the sum of |amounts| kept."""
+    date_format: str | None,
+) -> tuple[pd.Timestamp, int, float, int | None]:
+    """Count incomplete, late and returned lines; the analysis date, its day number, the
+    sum of |amounts| kept and the decimal places money is written with."""
     counts = backend.query(
         "SELECT sum(CASE WHEN id IS NULL THEN 1 ELSE 0 END) AS no_id, "
         "sum(CASE WHEN id IS NOT NULL AND day IS NULL THEN 1 ELSE 0 END) AS no_date, "
         "sum(CASE WHEN id IS NOT NULL AND day IS NOT NULL AND amount IS NULL "
         "THEN 1 ELSE 0 END) AS no_amount, "
-        "max(CASE WHEN id IS NOT NULL AND amount IS NOT NULL THEN day END) AS latest "
+        "max(CASE WHEN id IS NOT NULL AND amount IS NOT NULL THEN day END) AS latest, "
+        f"max(abs(amount)) AS largest, sum(CASE WHEN abs(amount) > {MAX_AMOUNT!r} THEN 1 "
+        "ELSE 0 END) AS huge "
         "FROM lines"
     ).iloc[0]
     for role, label, key in (
@@ -320,15 +358,29 @@ def _check_lines(
             + ", ".join(f"{r} = '{c}'" for r, c in roles.items())
             + "."
         )
+    if int(counts["huge"] or 0):
+        huge = pd.Series([float(counts["largest"])] * int(counts["huge"]))
+        check_amount_sizes(huge, None, amount_label)
     latest = pd.Timestamp(_EPOCH_DAY + np.timedelta64(int(counts["latest"]), "D"))
-    as_of_ts = resolve_as_of(as_of, latest)
+    if as_of is None and latest > future_limit():
+        limit = int((np.datetime64(future_limit(), "D") - _EPOCH_DAY) / np.timedelta64(1, "D"))
+        future = backend.query(
+            f"SELECT count(*) AS n FROM lines WHERE {_COMPLETE} AND day > {limit}"
+        )["n"].iloc[0]
+        raise future_dates_error(roles["date"], int(future), latest, "", future_limit())
+    as_of_ts = resolve_as_of(as_of, latest, date_format)
     cutoff = int((np.datetime64(as_of_ts, "D") - _EPOCH_DAY) / np.timedelta64(1, "D"))
     kept = f"{_COMPLETE} AND day < {cutoff}"
     summary = backend.query(
         f"SELECT sum(CASE WHEN {_COMPLETE} AND day >= {cutoff} THEN 1 ELSE 0 END) AS late, "
         f"sum(CASE WHEN {kept} AND amount < 0 THEN 1 ELSE 0 END) AS returns, "
         f"sum(CASE WHEN {kept} THEN abs(amount) ELSE 0 END) AS total, "
-        f"sum(CASE WHEN {kept} THEN 1 ELSE 0 END) AS used FROM lines"
+        f"sum(CASE WHEN {kept} THEN 1 ELSE 0 END) AS used"
+        + "".join(
+            f", sum(CASE WHEN {kept} AND {_off_places(d)} THEN 1 ELSE 0 END) AS off{d}"
+            for d in range(MAX_MONEY_DECIMALS + 1)
+        )
+        + " FROM lines"
     ).iloc[0]
     late = int(summary["late"] or 0)
     report.add("Transactions on or after the analysis date were left out", roles["date"], late)
@@ -343,7 +395,18 @@ def _check_lines(
         amount_label,
         int(summary["returns"] or 0),
     )
-    return as_of_ts, cutoff, float(summary["total"])
+    decimals = next(
+        (d for d in range(MAX_MONEY_DECIMALS + 1) if not int(summary[f"off{d}"] or 0)), None
+    )
+    return as_of_ts, cutoff, float(summary["total"]), decimals
+
+
+def _off_places(decimals: int) -> str:
+    """An amount not written with ``decimals`` places (as :func:`money_decimals` tests)."""
+    scaled = f"(amount * {10.0**decimals!r})"
+    return (
+        f"abs({scaled} - round({scaled}, 0)) > greatest(1e-9, abs({scaled}) * {MONEY_TOLERANCE!r})"
+    )
 
 
 def _add_up(backend: SqlBackend, has_orders: bool, cutoff: int, scale: float) -> pd.DataFrame:
@@ -370,10 +433,11 @@ def _add_up(backend: SqlBackend, has_orders: bool, cutoff: int, scale: float) ->
     )
     # The customer table inside the engine too, computed as _finish does in numpy, so a
     # fitted model can score it there (segmentation.logs.model_sql).
+    monetary = f"CAST(whole AS DOUBLE) / {scale!r} + rest"
     backend.materialize(
         "customers",
         f"SELECT id, {cutoff} - CAST(coalesce(last_purchase, last_any) AS BIGINT) AS recency, "
-        f"frequency, CAST(whole AS DOUBLE) / {scale!r} + rest AS monetary FROM customer_totals",
+        f"frequency, {monetary} AS monetary FROM customer_totals WHERE frequency > 0",
     )
     totals = backend.query("SELECT * FROM customer_totals")
     # Customer value: net spend after each customer's first purchase day.

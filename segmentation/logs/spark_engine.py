@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from segmentation.errors import SegmentationError
-from segmentation.logs.files import is_parquet, sniff_csv
+from segmentation.logs.files import is_parquet, parquet_time_zones, sniff_csv
 
 
 def _kind(spark_type: str) -> str:
@@ -66,7 +66,11 @@ class SparkLog:
                     header=True,
                     inferSchema=False,
                     sep=separator,
-                    encoding="UTF-8" if encoding.startswith("utf-8") else "windows-1252",
+                    encoding="UTF-8"
+                    if encoding.startswith("utf-8")
+                    else "UTF-16"
+                    if encoding.startswith("utf-16")
+                    else "windows-1252",
                 )
         except Exception as exc:  # Spark raises its own types from the JVM
             hint = (
@@ -78,10 +82,20 @@ class SparkLog:
             raise SegmentationError(f"Spark could not read the log ({exc}).{hint}") from exc
         frame.createOrReplaceTempView("source")
         self._types = frame.dtypes
+        self._zones = parquet_time_zones(files)
         self._cached: list[Any] = []
 
     def column_types(self) -> dict[str, str]:
         return {name: _kind(kind) for name, kind in self._types}
+
+    def column_time_zones(self) -> dict[str, str]:
+        return dict(self._zones)
+
+    def local_time(self, expr: str, zone: str) -> str:
+        return f"from_utc_timestamp({expr}, {self.literal(zone)})"
+
+    def strip_point_zero(self, expr: str) -> str:
+        return f"regexp_replace({expr}, '^(-?[0-9]+)[.]0+$', '$1')"
 
     def quote(self, name: str) -> str:
         return "`" + name.replace("`", "``") + "`"

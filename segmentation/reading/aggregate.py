@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation import names
-from segmentation.errors import SegmentationError
+from segmentation.reading.dates import parse_as_of
 
 _DAY = np.timedelta64(1, "D")
 
@@ -17,6 +17,35 @@ def as_int_if_whole(values: pd.Series) -> pd.Series:
     if len(values) and (np.mod(values.to_numpy(dtype="float64"), 1) == 0).all():
         return values.astype(np.int64)
     return values
+
+
+# Decimal places tried for money, and how close to a whole number of them a value must
+# be: a double holds about 15 digits, so 16.05 * 100 is 1605.0000000000002.
+MAX_MONEY_DECIMALS = 6
+MONEY_TOLERANCE = 2.0**-44
+
+
+def money_decimals(amounts: np.ndarray) -> int | None:
+    """The fewest decimal places (0 to 6) that every amount is written with, or None.
+
+    The SQL engines compute the same test (:mod:`segmentation.logs.reader`).
+    """
+    values = np.asarray(amounts, dtype="float64")
+    for decimals in range(MAX_MONEY_DECIMALS + 1):
+        scaled = values * 10.0**decimals
+        gap = np.abs(scaled - np.rint(scaled))
+        if (gap <= np.maximum(1e-9, np.abs(scaled) * MONEY_TOLERANCE)).all():
+            return decimals
+    return None
+
+
+def written_money(table: pd.DataFrame, decimals: int | None) -> pd.DataFrame:
+    """The customer table as it is written out: Monetary, the exact sum of amounts
+    written with ``decimals`` places, to those places (three sales of 16.05 make 48.15,
+    not 48.150000000000006). Scores use the exact sums, as R's rfm package does."""
+    if decimals is None or names.MONETARY not in table:
+        return table
+    return table.assign(**{names.MONETARY: table[names.MONETARY].round(decimals)})
 
 
 def _id_column(ids: np.ndarray) -> np.ndarray:
@@ -166,12 +195,11 @@ def customer_table(
     return table
 
 
-def resolve_as_of(as_of: object, latest: pd.Timestamp) -> pd.Timestamp:
+def resolve_as_of(
+    as_of: object, latest: pd.Timestamp, date_format: str | None = None
+) -> pd.Timestamp:
+    """The analysis date: the one given (text read in ``date_format``'s order when it
+    reads two ways), else the day after the latest date."""
     if as_of is None:
         return latest.normalize() + pd.Timedelta(days=1)
-    try:
-        return pd.Timestamp(as_of).normalize()
-    except (ValueError, TypeError) as exc:
-        raise SegmentationError(
-            f"The analysis date {as_of!r} is not a date. Use a date such as '2024-12-31'."
-        ) from exc
+    return parse_as_of(as_of, date_format)

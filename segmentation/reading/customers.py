@@ -17,12 +17,25 @@ from segmentation.errors import SegmentationError, describe_rows
 from segmentation.reading.aggregate import (
     aggregate_transactions,
     as_int_if_whole,
+    money_decimals,
     resolve_as_of,
+)
+from segmentation.reading.checks import (
+    check_amount_sizes,
+    check_future_dates,
+    check_repeated_headers,
+    drop_no_purchases,
 )
 from segmentation.reading.cleaning import blank_out_markers, to_dates, to_ids, to_numbers
 from segmentation.reading.columns import ColumnMap, TableKind, detect_columns, tidy_headers
+from segmentation.reading.dates import check_date_format
 from segmentation.reading.quality import ALL_COLUMNS, DataQualityReport
 from segmentation.value.history import PurchaseHistory, PurchaseLines
+
+NO_DATA_ROWS = (
+    "The table has no data rows: there is nothing but blanks below the headers. Paste the "
+    "data under the header row, or export the file again with its rows."
+)
 
 
 @dataclass
@@ -41,6 +54,9 @@ class CustomerData:
     as_of : Timestamp or None
         The analysis date recency was measured from.
     report : DataQualityReport
+    money_decimals : int or None
+        The decimal places every amount of a log is written with; Monetary is written
+        out to them (:func:`~segmentation.reading.aggregate.written_money`).
     """
 
     table: pd.DataFrame
@@ -51,6 +67,7 @@ class CustomerData:
     # A transaction log's purchase lines (calibration and later), or the SQL engines'
     # purchase histories, for customer value.
     purchases: PurchaseLines | PurchaseHistory | None = None
+    money_decimals: int | None = None  # places the amounts are written with (logs)
 
 
 def _article(noun: str) -> str:
@@ -71,10 +88,7 @@ def _drop_blank_rows(
         )
         frame, rows = frame[~blank], rows[~blank]
     if frame.empty:
-        raise SegmentationError(
-            "The table has no data rows: every row below the headers is blank. "
-            "Paste the data under the header row."
-        )
+        raise SegmentationError(NO_DATA_ROWS)
     return frame, rows
 
 
@@ -160,7 +174,7 @@ def _read_transactions(
         if not keep.all():  # copying 10M rows for nothing costs memory and time
             frame, rows = frame[keep], rows[keep]
 
-    ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report)
+    ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report, rows)
     dates = to_dates(frame[roles["date"]], roles["date"], report, rows, date_format)
     if "amount" in roles:
         amounts = to_numbers(frame[roles["amount"]], roles["amount"], report, rows)
@@ -170,6 +184,7 @@ def _read_transactions(
         price = to_numbers(frame[roles["unit_price"]], roles["unit_price"], report, rows)
         amounts = quantity * price
         amount_label = f"{roles['quantity']} x {roles['unit_price']}"
+    check_amount_sizes(amounts, rows, amount_label)
     parsed = {"customer id": ids, "date": dates, "amount": amounts}
     labels = {"customer id": roles["customer_id"], "date": roles["date"], "amount": amount_label}
     keep = _drop_incomplete(parsed, labels, rows, report)
@@ -185,7 +200,8 @@ def _read_transactions(
     dates_kept = dates.to_numpy()[keep]
     amounts_kept = amounts.to_numpy()[keep]
     rows_kept = rows[keep]
-    as_of_ts = resolve_as_of(as_of, pd.Timestamp(dates_kept.max()))
+    check_future_dates(dates_kept, rows_kept, roles["date"], as_of)
+    as_of_ts = resolve_as_of(as_of, pd.Timestamp(dates_kept.max()), date_format)
     lines = PurchaseLines(ids_kept, dates_kept, amounts_kept)
     late = dates_kept >= np.datetime64(as_of_ts)
     if late.any():
@@ -226,6 +242,8 @@ def _read_transactions(
             source = source.iloc[np.flatnonzero(~late)]
         latest = _latest_values(source.reset_index(drop=True), codes, days, len(table))
         table = pd.concat([table, latest], axis=1)
+    table = drop_no_purchases(table, report, amount_label)
+    table.attrs["money_decimals"] = money_decimals(amounts_kept)
     return table, as_of_ts, lines
 
 
@@ -245,9 +263,10 @@ def _read_customer_table(
         if not keep.all():  # copying 10M rows for nothing costs memory and time
             frame, rows = frame[keep], rows[keep]
 
-    ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report)
+    ids = to_ids(frame[roles["customer_id"]], roles["customer_id"], report, rows)
     frequency = to_numbers(frame[roles["frequency"]], roles["frequency"], report, rows)
     monetary = to_numbers(frame[roles["monetary"]], roles["monetary"], report, rows)
+    check_amount_sizes(monetary, rows, roles["monetary"])
     as_of_ts = None
     last_purchase = None
     if "recency" in roles:
@@ -262,7 +281,9 @@ def _read_customer_table(
                 f"Column '{recency_label}' has no dates. Fill in each customer's last "
                 "purchase date."
             )
-        as_of_ts = resolve_as_of(as_of, latest)
+        present = last_purchase.notna().to_numpy()
+        check_future_dates(last_purchase.to_numpy()[present], rows[present], recency_label, as_of)
+        as_of_ts = resolve_as_of(as_of, latest, date_format)
         recency = (as_of_ts - last_purchase) / pd.Timedelta(days=1)
 
     parsed = {
@@ -358,8 +379,8 @@ def read_customers(
     drop_duplicates : bool, default True
         Remove rows that repeat an earlier row exactly (a common copy-paste slip).
     date_format : str, optional
-        strftime format for dates written as text, when their day/month order is
-        ambiguous.
+        The order of dates written as text, ``"DMY"``, ``"MDY"`` or ``"YMD"``, or a
+        strftime format such as ``"%d/%m/%Y"``; also reads a text ``as_of``.
 
     Returns
     -------
@@ -379,8 +400,13 @@ def read_customers(
     0           A       30          2    1230.0
     1           B       50          1      45.5
     """
+    date_format = check_date_format(date_format)
+    headers = list(frame.columns)
     frame = tidy_headers(frame)
     found = detect_columns(frame, columns, kind)
+    if frame.empty:
+        raise SegmentationError(NO_DATA_ROWS)
+    check_repeated_headers(headers, found.roles, columns)
     if extras is None:
         extras = list(found.extras) if found.kind == "customers" else []
     unknown = [e for e in extras if e not in frame.columns]
@@ -403,4 +429,7 @@ def read_customers(
         cleaned, found, rows, report, as_of, extras, drop_duplicates, date_format
     )
     report.customers = len(table)
-    return CustomerData(table, found.kind, found, as_of_ts, report, lines)
+    decimals = table.attrs.pop("money_decimals", None)
+    return CustomerData(
+        table, found.kind, found, as_of_ts, report, purchases=lines, money_decimals=decimals
+    )

@@ -33,6 +33,7 @@ from sklearn.utils.validation import check_is_fitted
 from segmentation import names
 from segmentation.defaults import MAX_BINS, MIN_BINS, N_BINS, TIE_RULES, TIES
 from segmentation.errors import SegmentationError, SegmentationWarning
+from segmentation.rfm.empty_scores import empty_scores, empty_scores_note
 from segmentation.rfm.segment_maps import SegmentMap, get_segment_map, warn_uncovered
 
 _HIGHER_IS_BETTER = {"recency": False, "frequency": True, "monetary": True}
@@ -64,6 +65,12 @@ def require_columns(table: object, columns: tuple[str, ...], owner: str) -> pd.D
                 "customers."
             )
     return table
+
+
+def _listed(points: object) -> str:
+    if isinstance(points, str) or not hasattr(points, "__iter__"):
+        return repr(points)
+    return ", ".join(f"{p:g}" if isinstance(p, float) else str(p) for p in points) or "none"
 
 
 def customer_ids(table: pd.DataFrame) -> np.ndarray:
@@ -230,13 +237,11 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
                 and (np.diff(array) > 0).all()
             )
             if not ok:
-                allowed = f"{MIN_BINS - 1} to {MAX_BINS - 1} increasing numbers"
                 raise SegmentationError(
-                    f"The 'breaks' for {dimension} must be {allowed}. Got {points!r} instead.",
-                    parameter="breaks",
-                    value=points,
-                    allowed=allowed,
-                    label=f"the break points for {dimension}",
+                    f"The break points for {dimension} must be {MIN_BINS - 1} to "
+                    f"{MAX_BINS - 1} increasing numbers; they are {_listed(points)}.",
+                    fix="For example: {breaks}.",
+                    suggest={"breaks": {"recency": [30, 90, 180, 365]}},
                 )
             checked[dimension] = array
         return checked
@@ -303,6 +308,11 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
         self.segment_map_ = get_segment_map(self.segment_map)
         warn_uncovered(self.segment_map_, bins)
         self.n_customers_ = n
+        scores = self._scores(table)
+        quantile = {d: s for d, s in scores.items() if self.rules_[d] == "quantile"}
+        self.empty_scores_ = empty_scores(quantile, bins)
+        for dimension, empty in self.empty_scores_.items():
+            warnings.warn(empty_scores_note(dimension, empty), SegmentationWarning, stacklevel=2)
         return self
 
     def _scores(self, X: pd.DataFrame) -> dict[str, np.ndarray]:

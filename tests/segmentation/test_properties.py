@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from segmentation import SegmentationModel, segment_customers
@@ -46,11 +46,14 @@ def _run(log: pd.DataFrame, **options) -> pd.DataFrame:
 @SETTINGS
 @given(log=transaction_logs(), bins=st.integers(3, 10))
 def test_every_customer_gets_one_segment_and_scores_in_range(ties, log, bins):
-    table = _run(log, n_bins=min(bins, log["Customer ID"].nunique()), ties=ties)
+    # Customers with returns only bought nothing: they are left out, with a note.
+    buyers = set(log.loc[log["Amount"] >= 0, "Customer ID"])
+    assume(len(buyers) >= 3)
+    n = min(bins, len(buyers))
+    table = _run(log, n_bins=n, ties=ties)
     assert table.index.is_unique
-    assert set(table.index) == set(log["Customer ID"])
+    assert set(table.index) == buyers
     assert table["RFM Segment"].notna().all()
-    n = min(bins, log["Customer ID"].nunique())
     for column in ("R", "F", "M"):
         assert table[column].between(1, n).all()
 

@@ -204,7 +204,7 @@ def test_unknown_preset():
         ({"n_bins": True}, "Got True instead"),
         ({"n_bins": {"recency": 5, "loyalty": 3}}, "keyed by recency, frequency, monetary"),
         ({"ties": "row"}, r"'ties' parameter .* Got 'row' instead"),
-        ({"breaks": {"recency": [90, 30]}}, "'breaks' for recency must be 2 to 9 increasing"),
+        ({"breaks": {"recency": [90, 30]}}, "break points for recency must be 2 to 9 increasing"),
         ({"breaks": {"age": [1, 2]}}, "'breaks' parameter of RFMSegmenter must be a dict"),
     ],
 )
