@@ -132,7 +132,8 @@ def _period_tables(
     order = sorted_id_order(uniques)  # the snapshot reader's row order
     tables = []
     for j, cutoff in enumerate(cutoffs):
-        present = order[seen[order, j] > 0]
+        # As a snapshot: customers whose lines so far are all returns bought nothing yet.
+        present = order[(seen[order, j] > 0) & (frequency[order, j] > 0)]
         bought = last_purchase[present, j]
         latest = np.where(bought == _NONE, last_any[present, j], bought)
         tables.append(
