@@ -120,6 +120,9 @@ FUNCTIONS.update(
 )
 # SEGMENT_CHANGES compares two columns it is given: it neither scores nor refits.
 FUNCTIONS["refit"] = ("the previous run", lambda v: None)
+# Functions take real dates and the data's own break points: no argument sets either.
+FUNCTIONS["date_format"] = ("the dates", lambda v: None)
+FUNCTIONS["breaks"] = ("the break points", lambda v: None)
 
 
 def worded(exc: BaseException, vocabulary: Vocabulary) -> str:

@@ -37,7 +37,9 @@ def check_date_format(date_format: object, owner: str = "read_customers") -> str
             pass
         else:
             return text
-    raise SegmentationError.bad_parameter(owner, "date_format", date_format, DATE_FORMAT_ALLOWED)
+    raise SegmentationError.bad_parameter(
+        owner, "date_format", date_format, DATE_FORMAT_ALLOWED, label="the date order"
+    )
 
 
 def format_order(fmt: str) -> str:
