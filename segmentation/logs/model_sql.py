@@ -19,7 +19,8 @@ from segmentation.errors import SegmentationError
 from segmentation.logs.backend import SqlBackend
 from segmentation.models import SegmentationModel
 from segmentation.reading.aggregate import sorted_id_order
-from segmentation.rfm.scoring import _HIGHER_IS_BETTER, tie_keys
+from segmentation.rfm.rank_rule import tie_keys
+from segmentation.rfm.scoring import _HIGHER_IS_BETTER
 
 
 def _double(value: float) -> str:

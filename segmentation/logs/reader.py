@@ -11,14 +11,14 @@ customers whichever engine reads it. Row numbers are not known here: fixes are c
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from segmentation.defaults import MAX_AMOUNT, MAX_ID_CHARS
+from segmentation.defaults import MAX_AMOUNT
 from segmentation.errors import SegmentationError
 from segmentation.logs.backend import NotALogError, SqlBackend
+from segmentation.logs.log_columns import EPOCH_DAY, LogReader, text_literals
 from segmentation.reading.aggregate import (
     MAX_MONEY_DECIMALS,
     MONEY_TOLERANCE,
@@ -28,13 +28,6 @@ from segmentation.reading.aggregate import (
     sum_scale_bits,
 )
 from segmentation.reading.checks import check_amount_sizes, drop_no_purchases
-from segmentation.reading.cleaning import (
-    POINT_ZERO_IDS,
-    WHOLE_WITH_POINT_ZERO,
-    to_dates,
-    to_ids,
-    to_numbers,
-)
 from segmentation.reading.columns import ColumnMap, detect_columns, tidy_headers
 from segmentation.reading.customers import CustomerData
 from segmentation.reading.dates import check_date_format, future_dates_error, future_limit
@@ -42,136 +35,6 @@ from segmentation.reading.quality import ALL_COLUMNS, MISSING_MARKERS, DataQuali
 from segmentation.value.history import PurchaseHistory
 
 Progress = Callable[[str, float], None]
-_EPOCH_DAY = np.datetime64("1970-01-01", "D")
-# Text that every engine casts the same way; anything else is cleaned in pandas.
-_PLAIN_NUMBER = r"^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
-_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$"
-
-
-# --- cleaning, column by column ------------------------------------------------------
-
-
-@dataclass
-class _Column:
-    """A role's SQL expression over the de-duplicated lines, and any lookup it joins."""
-
-    expr: str
-    join: str = ""
-
-
-def _text_literals(values: frozenset[str]) -> str:
-    assert not any("'" in v for v in values)
-    return ", ".join(f"'{v}'" for v in sorted(values))
-
-
-class _LogReader:
-    def __init__(self, backend: SqlBackend, report: DataQualityReport) -> None:
-        self.backend = backend
-        self.report = report
-        self.lookups = 0
-
-    def blanked(self, header: str, kind: str) -> str:
-        """The column with Excel's missing markers (and NaN) as NULL."""
-        q = self.backend.quote(header)
-        if kind == "text":
-            return (
-                f"CASE WHEN trim({q}) IN ({_text_literals(MISSING_MARKERS)}) THEN NULL ELSE {q} END"
-            )
-        if kind == "float":
-            return f"CASE WHEN isnan({q}) THEN NULL ELSE {q} END"
-        return q
-
-    def count(self, condition: str) -> int:
-        """Rows of the de-duplicated lines that meet ``condition``."""
-        value = self.backend.query(
-            f"SELECT sum(CASE WHEN {condition} THEN 1 ELSE 0 END) AS n FROM lines_raw"
-        )["n"].iloc[0]
-        return 0 if pd.isna(value) else int(value)
-
-    def lookup(
-        self, column: str, label: str, clean: Callable[[pd.Series, DataQualityReport], pd.Series]
-    ) -> _Column:
-        """Clean a column's distinct values in pandas; join the result back in SQL."""
-        distinct = self.backend.query(
-            f"SELECT DISTINCT {column} AS raw FROM lines_raw WHERE {column} IS NOT NULL"
-        )["raw"]
-        scratch = DataQualityReport()
-        cleaned = clean(distinct.reset_index(drop=True), scratch)
-        present = self.count(f"{column} IS NOT NULL")
-        for fix in scratch.fixes:  # a conversion applies to every cell of the column
-            self.report.add(fix.issue, label, present, warn=False)
-        self.lookups += 1
-        name = f"lookup_{self.lookups}"
-        self.backend.register(name, pd.DataFrame({"raw": distinct.to_numpy(), "clean": cleaned}))
-        return _Column(f"{name}.clean", f" LEFT JOIN {name} ON lines_raw.{column} = {name}.raw")
-
-    def ids(self, column: str, kind: str, label: str) -> _Column:
-        if kind == "integer":
-            return _Column(column)
-        if kind == "text":
-            spaced = self.count(f"{column} IS NOT NULL AND trim({column}) <> {column}")
-            self.report.add("Spaces around customer ids were removed", label, spaced, warn=False)
-            too_long = self.count(f"length({column}) > {MAX_ID_CHARS}")
-            if too_long:
-                raise SegmentationError(
-                    f"Column '{label}' has {too_long:,} ids longer than {MAX_ID_CHARS:,} "
-                    "characters, more than a spreadsheet cell holds. Check that the column "
-                    "holds customer ids."
-                )
-            text = f"trim({column})"
-            point_zero = self.count(self.backend.matches(text, WHOLE_WITH_POINT_ZERO))
-            self.report.add(POINT_ZERO_IDS, label, point_zero, warn=False)
-            if point_zero:
-                text = self.backend.strip_point_zero(text)
-            return _Column(f"CASE WHEN trim({column}) = '' THEN NULL ELSE {text} END")
-        return self.lookup(column, label, lambda v, r: to_ids(v.astype("float64"), label, r))
-
-    def days(
-        self, column: str, kind: str, label: str, date_format: str | None, zone: str | None
-    ) -> _Column:
-        if kind == "date":
-            local = column if zone is None else self.backend.local_time(column, zone)
-            return _Column(self.backend.day_number(local))
-
-        def clean(values: pd.Series, report: DataQualityReport) -> pd.Series:
-            dates = to_dates(values, label, report, None, date_format)
-            days = (dates.to_numpy().astype("datetime64[D]") - _EPOCH_DAY).astype("float64")
-            return pd.Series(np.where(dates.isna(), np.nan, days))
-
-        if kind == "text" and date_format is None:
-            text = f"trim({column})"
-            as_timestamp = self.backend.try_timestamp(text)
-            iso = self.backend.matches(text, _ISO_DATE)
-            if not self.count(
-                f"{column} IS NOT NULL AND NOT ({iso} AND {as_timestamp} IS NOT NULL)"
-            ):
-                present = self.count(f"{column} IS NOT NULL")
-                self.report.add("Dates stored as text were converted", label, present, warn=False)
-                return _Column(self.backend.day_number(as_timestamp))
-        if kind == "other":
-            raise _type_error(label, "dates")
-        return self.lookup(column, label, clean)
-
-    def numbers(self, column: str, kind: str, label: str) -> _Column:
-        if kind in ("integer", "float"):
-            return _Column(f"CAST({column} AS DOUBLE)")
-        if kind == "text":
-            text = f"trim({column})"
-            as_double = self.backend.try_double(text)
-            plain = self.backend.matches(text, _PLAIN_NUMBER)
-            if not self.count(
-                f"{column} IS NOT NULL AND NOT ({plain} AND {as_double} IS NOT NULL)"
-            ):
-                return _Column(as_double)  # a CSV column of plain numbers
-            return self.lookup(column, label, lambda v, r: to_numbers(v, label, r, None))
-        raise _type_error(label, "numbers")
-
-
-def _type_error(label: str, what: str) -> SegmentationError:
-    return SegmentationError(
-        f"Column '{label}' holds neither {what} nor text. Choose another column or "
-        "convert it in the source."
-    )
 
 
 def read_log(
@@ -198,7 +61,7 @@ def read_log(
     zones = backend.column_time_zones()
     zones = {role: zones.get(original[header]) for role, header in roles.items()}
     report = DataQualityReport()
-    reader = _LogReader(backend, report)
+    reader = LogReader(backend, report)
 
     step("Counting and de-duplicating rows", 0.05)
     used = {original[h]: h for h in dict.fromkeys(roles.values())}  # header -> its label
@@ -244,14 +107,14 @@ def _find_columns(
 
 
 def _distinct_lines(
-    reader: _LogReader, used: dict[str, str], types: dict[str, str]
+    reader: LogReader, used: dict[str, str], types: dict[str, str]
 ) -> dict[str, str]:
     """Count markers and blank rows, then keep the distinct rows of the ``used`` columns
     (header -> label in messages) as table ``lines_raw``; returns each header's column
     name there."""
     backend, report = reader.backend, reader.report
     blanked = [reader.blanked(h, types[h]) for h in used]
-    markers = _text_literals(MISSING_MARKERS - {""})
+    markers = text_literals(MISSING_MARKERS - {""})
     marker_counts = "".join(
         f", sum(CASE WHEN trim({backend.quote(h)}) IN ({markers}) THEN 1 ELSE 0 END) AS m{i}"
         for i, h in enumerate(used)
@@ -290,7 +153,7 @@ def _distinct_lines(
 
 
 def _clean_lines(
-    reader: _LogReader,
+    reader: LogReader,
     roles: dict[str, str],
     slots: dict[str, str],
     kinds: dict[str, str],
@@ -361,15 +224,15 @@ def _check_lines(
     if int(counts["huge"] or 0):
         huge = pd.Series([float(counts["largest"])] * int(counts["huge"]))
         check_amount_sizes(huge, None, amount_label)
-    latest = pd.Timestamp(_EPOCH_DAY + np.timedelta64(int(counts["latest"]), "D"))
+    latest = pd.Timestamp(EPOCH_DAY + np.timedelta64(int(counts["latest"]), "D"))
     if as_of is None and latest > future_limit():
-        limit = int((np.datetime64(future_limit(), "D") - _EPOCH_DAY) / np.timedelta64(1, "D"))
+        limit = int((np.datetime64(future_limit(), "D") - EPOCH_DAY) / np.timedelta64(1, "D"))
         future = backend.query(
             f"SELECT count(*) AS n FROM lines WHERE {_COMPLETE} AND day > {limit}"
         )["n"].iloc[0]
         raise future_dates_error(roles["date"], int(future), latest, "", future_limit())
     as_of_ts = resolve_as_of(as_of, latest, date_format)
-    cutoff = int((np.datetime64(as_of_ts, "D") - _EPOCH_DAY) / np.timedelta64(1, "D"))
+    cutoff = int((np.datetime64(as_of_ts, "D") - EPOCH_DAY) / np.timedelta64(1, "D"))
     kept = f"{_COMPLETE} AND day < {cutoff}"
     summary = backend.query(
         f"SELECT sum(CASE WHEN {_COMPLETE} AND day >= {cutoff} THEN 1 ELSE 0 END) AS late, "

@@ -29,13 +29,16 @@ from segmentation.reading.checks import (
 from segmentation.reading.cleaning import blank_out_markers, to_dates, to_ids, to_numbers
 from segmentation.reading.columns import ColumnMap, TableKind, detect_columns, tidy_headers
 from segmentation.reading.dates import check_date_format
-from segmentation.reading.quality import ALL_COLUMNS, DataQualityReport
-from segmentation.value.history import PurchaseHistory, PurchaseLines
-
-NO_DATA_ROWS = (
-    "The table has no data rows: there is nothing but blanks below the headers. Paste the "
-    "data under the header row, or export the file again with its rows."
+from segmentation.reading.quality import DataQualityReport
+from segmentation.reading.rows import (
+    NO_DATA_ROWS,
+    drop_blank_rows,
+    drop_duplicate_rows,
+    drop_incomplete,
+    latest_values,
+    row_numbers,
 )
+from segmentation.value.history import PurchaseHistory, PurchaseLines
 
 
 @dataclass
@@ -70,94 +73,6 @@ class CustomerData:
     money_decimals: int | None = None  # places the amounts are written with (logs)
 
 
-def _article(noun: str) -> str:
-    return "an" if noun[:1] in "aeiou" else "a"
-
-
-def _row_numbers(frame: pd.DataFrame, first_row: int) -> np.ndarray:
-    return np.arange(first_row, first_row + len(frame))
-
-
-def _drop_blank_rows(
-    frame: pd.DataFrame, rows: np.ndarray, report: DataQualityReport
-) -> tuple[pd.DataFrame, np.ndarray]:
-    blank = frame.isna().all(axis=1).to_numpy()
-    if blank.any():
-        report.add(
-            "Blank rows were skipped", ALL_COLUMNS, int(blank.sum()), rows[blank], warn=False
-        )
-        frame, rows = frame[~blank], rows[~blank]
-    if frame.empty:
-        raise SegmentationError(NO_DATA_ROWS)
-    return frame, rows
-
-
-def _drop_incomplete(
-    parsed: dict[str, pd.Series],
-    labels: dict[str, str],
-    rows: np.ndarray,
-    report: DataQualityReport,
-) -> np.ndarray:
-    """Mask of rows that have every required value; the others are reported."""
-    keep = np.ones(len(rows), dtype=bool)
-    for role, values in parsed.items():
-        missing = values.isna().to_numpy() & keep
-        if missing.any():
-            report.add(
-                f"Rows without {_article(role)} {role} were left out",
-                labels[role],
-                int(missing.sum()),
-                rows[missing],
-            )
-            keep &= ~missing
-    if not keep.any():
-        raise SegmentationError(
-            "No usable rows: every row lacks a customer id, a date or an amount. Check that "
-            "the right columns were used: "
-            + ", ".join(f"{r} = '{c}'" for r, c in labels.items())
-            + "."
-        )
-    return keep
-
-
-def _drop_duplicate_rows(
-    frame: pd.DataFrame, rows: np.ndarray, report: DataQualityReport
-) -> np.ndarray:
-    # Hash each row first; only rows whose hash repeats are compared exactly. A 32-bit
-    # fold sorts twice as fast as the 64-bit hash; its chance collisions (about n**2 / 2**33
-    # pairs, some 12,000 among 10M rows) only add rows to the exact comparison.
-    wide = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    hashes = (wide ^ (wide >> np.uint64(32))).astype(np.uint32)
-    del wide
-    ordered = np.sort(hashes)
-    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-    # A bitmap of the repeated hashes' low bits narrows the rows cheaply before the
-    # exact membership test.
-    low = np.zeros(1 << 22, dtype=bool)
-    low[repeated & ((1 << 22) - 1)] = True
-    candidates = low[hashes & ((1 << 22) - 1)]
-    if candidates.any():
-        picked = hashes[candidates]
-        slot = np.searchsorted(repeated, picked).clip(max=len(repeated) - 1)
-        candidates[candidates] = repeated[slot] == picked
-    duplicated = np.zeros(len(frame), dtype=bool)
-    if candidates.any():
-        duplicated[candidates] = frame[candidates].duplicated(keep="first").to_numpy()
-    report.add("Duplicate rows were removed", ALL_COLUMNS, int(duplicated.sum()), rows[duplicated])
-    return ~duplicated
-
-
-def _latest_values(
-    frame: pd.DataFrame, codes: np.ndarray, days: np.ndarray, n: int
-) -> pd.DataFrame:
-    """For each customer, the extra columns' values on their latest row."""
-    order = np.lexsort((days, codes))
-    last_rows = order[np.r_[codes[order][1:] != codes[order][:-1], True]]
-    picked = frame.iloc[last_rows]
-    picked.index = codes[last_rows]
-    return picked.reindex(np.arange(n)).reset_index(drop=True)
-
-
 def _read_transactions(
     frame: pd.DataFrame,
     found: ColumnMap,
@@ -170,7 +85,7 @@ def _read_transactions(
 ) -> tuple[pd.DataFrame, pd.Timestamp, PurchaseLines]:
     roles = found.roles
     if drop_duplicates:
-        keep = _drop_duplicate_rows(frame, rows, report)
+        keep = drop_duplicate_rows(frame, rows, report)
         if not keep.all():  # copying 10M rows for nothing costs memory and time
             frame, rows = frame[keep], rows[keep]
 
@@ -187,7 +102,7 @@ def _read_transactions(
     check_amount_sizes(amounts, rows, amount_label)
     parsed = {"customer id": ids, "date": dates, "amount": amounts}
     labels = {"customer id": roles["customer_id"], "date": roles["date"], "amount": amount_label}
-    keep = _drop_incomplete(parsed, labels, rows, report)
+    keep = drop_incomplete(parsed, labels, rows, report)
 
     orders = None
     if "order_id" in roles:
@@ -240,7 +155,7 @@ def _read_transactions(
         source = frame[list(extras)].iloc[np.flatnonzero(keep)]
         if late.any():
             source = source.iloc[np.flatnonzero(~late)]
-        latest = _latest_values(source.reset_index(drop=True), codes, days, len(table))
+        latest = latest_values(source.reset_index(drop=True), codes, days, len(table))
         table = pd.concat([table, latest], axis=1)
     table = drop_no_purchases(table, report, amount_label)
     table.attrs["money_decimals"] = money_decimals(amounts_kept)
@@ -259,7 +174,7 @@ def _read_customer_table(
 ) -> tuple[pd.DataFrame, pd.Timestamp | None, None]:
     roles = found.roles
     if drop_duplicates:
-        keep = _drop_duplicate_rows(frame, rows, report)
+        keep = drop_duplicate_rows(frame, rows, report)
         if not keep.all():  # copying 10M rows for nothing costs memory and time
             frame, rows = frame[keep], rows[keep]
 
@@ -298,7 +213,7 @@ def _read_customer_table(
         "frequency": roles["frequency"],
         "monetary value": roles["monetary"],
     }
-    keep = _drop_incomplete(parsed, labels, rows, report)
+    keep = drop_incomplete(parsed, labels, rows, report)
 
     for role, values in (("recency", recency), ("frequency", frequency)):
         negative = keep & (values < 0).to_numpy()
@@ -417,13 +332,13 @@ def read_customers(
         )
     used = list(dict.fromkeys([*found.roles.values(), *extras]))
     report = DataQualityReport(rows_read=len(frame))
-    rows = _row_numbers(frame, first_row)
+    rows = row_numbers(frame, first_row)
     cleaned, markers = blank_out_markers(frame[used])
     for column, count in markers.items():
         report.add(
             "Excel error or missing markers were treated as blank", column, count, warn=False
         )
-    cleaned, rows = _drop_blank_rows(cleaned, rows, report)
+    cleaned, rows = drop_blank_rows(cleaned, rows, report)
     read = _read_transactions if found.kind == "transactions" else _read_customer_table
     table, as_of_ts, lines = read(
         cleaned, found, rows, report, as_of, extras, drop_duplicates, date_format

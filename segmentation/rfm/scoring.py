@@ -34,6 +34,7 @@ from segmentation import names
 from segmentation.defaults import MAX_BINS, MIN_BINS, N_BINS, TIE_RULES, TIES
 from segmentation.errors import SegmentationError, SegmentationWarning
 from segmentation.rfm.empty_scores import empty_scores, empty_scores_note
+from segmentation.rfm.rank_rule import customer_ids, rank_edges, rank_scores, tie_keys
 from segmentation.rfm.segment_maps import SegmentMap, get_segment_map, warn_uncovered
 
 _HIGHER_IS_BETTER = {"recency": False, "frequency": True, "monetary": True}
@@ -71,30 +72,6 @@ def _listed(points: object) -> str:
     if isinstance(points, str) or not hasattr(points, "__iter__"):
         return repr(points)
     return ", ".join(f"{p:g}" if isinstance(p, float) else str(p) for p in points) or "none"
-
-
-def customer_ids(table: pd.DataFrame) -> np.ndarray:
-    """Customer ids as text: the Customer ID column, else the index."""
-    ids = table[names.CUSTOMER_ID] if names.CUSTOMER_ID in table.columns else table.index
-    return np.asarray(pd.Index(ids).astype(str), dtype=str)
-
-
-# Fixed, so the same id gets the same key on every machine and in every version.
-TIE_HASH_KEY = "rfm rank ties 01"
-
-
-def tie_keys(ids: np.ndarray) -> np.ndarray:
-    """A reproducible, non-negative 63-bit key per customer id that is not the id itself.
-
-    SipHash of the id text under a fixed key: equal ids give equal keys, and the key
-    fits a signed 64-bit integer in every SQL engine.
-
-    >>> tie_keys(np.array(["C1", "C2"])).dtype
-    dtype('int64')
-    """
-    hashed = pd.util.hash_array(np.asarray(ids, dtype=object), hash_key=TIE_HASH_KEY,
-                                categorize=False)  # fmt: skip
-    return (hashed >> np.uint64(1)).astype(np.int64)
 
 
 def combined_score(r: np.ndarray, f: np.ndarray, m: np.ndarray, top: int) -> np.ndarray:
@@ -293,7 +270,7 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
                 self.edges_[dimension] = np.quantile(values, probs, method="linear") + 1
                 self.rules_[dimension] = "quantile"
             else:
-                edges, edge_keys = _rank_edges(
+                edges, edge_keys = rank_edges(
                     values, keys, bins[dimension], _HIGHER_IS_BETTER[dimension]
                 )
                 self.edges_[dimension], self.edge_keys_[dimension] = edges, edge_keys
@@ -332,7 +309,7 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
             values = table[names.VALUE_COLUMN[dimension]].to_numpy(dtype="float64")
             n = self.n_bins_[dimension]
             if self.rules_[dimension] == "rank":
-                score = _rank_scores(
+                score = rank_scores(
                     values,
                     ties,
                     self.edges_[dimension],
@@ -424,28 +401,3 @@ class RFMSegmenter(TransformerMixin, BaseEstimator):
         model.segment_map_ = segment_map
         model.n_customers_ = int(data["n_customers"])
         return model
-
-
-def _rank_edges(
-    values: np.ndarray, ties: np.ndarray, n_bins: int, higher_is_better: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Value and tie key of the first customer of each bin 2..n in (value, tie) order."""
-    key = values if higher_is_better else -values
-    order = np.lexsort((ties, key))
-    starts = np.ceil(np.arange(1, n_bins) * len(values) / n_bins).astype(np.int64)
-    picked = order[starts]
-    return values[picked], ties[picked]
-
-
-def _rank_scores(
-    values: np.ndarray,
-    ties: np.ndarray,
-    edges: np.ndarray,
-    edge_ties: np.ndarray,
-    higher_is_better: bool,
-) -> np.ndarray:
-    score = np.ones(len(values), dtype=np.int64)
-    for edge, edge_tie in zip(edges, edge_ties):  # one pass per break point, not per row
-        beyond = values > edge if higher_is_better else values < edge
-        score += beyond | ((values == edge) & (ties >= edge_tie))
-    return score

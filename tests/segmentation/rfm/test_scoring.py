@@ -17,7 +17,7 @@ from segmentation import (
     get_segment_map,
     rfm_segments,
 )
-from segmentation.rfm.scoring import tie_keys
+from segmentation.rfm.rank_rule import tie_keys
 
 
 def _table(recency, frequency, monetary, ids=None) -> pd.DataFrame:
