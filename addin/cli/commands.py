@@ -102,7 +102,14 @@ COMMANDS = {
 }
 
 
-DAMAGED_FILE_ERRORS = (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError)
+def damaged_file_errors() -> tuple[type[BaseException], ...]:
+    """What the readers raise for a zip or XML part cut short or corrupted (imported only
+    when an error is on its way, so start-up stays fast)."""
+    from lxml.etree import XMLSyntaxError
+    from python_calamine import XmlError, ZipError
+
+    return (ElementTree.ParseError, XMLSyntaxError, XmlError, ZipError, zipfile.BadZipFile,
+            zlib.error, EOFError)  # fmt: skip
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -114,7 +121,7 @@ def run_command(args: argparse.Namespace) -> int:
         written = f" {describe_written()}" if written_anything() else ""
         sys.stderr.write(f"segment {args.command}: {for_command_line(exc)}{written}\n")
         return 1
-    except DAMAGED_FILE_ERRORS as exc:  # a zip or XML part cut short or corrupted
+    except damaged_file_errors() as exc:  # a zip or XML part cut short or corrupted
         source = getattr(args, "input", None)
         sys.stderr.write(
             f"segment {args.command}: '{getattr(source, 'name', source)}' is damaged: a part of "

@@ -68,8 +68,8 @@ def check_formula_results(
 ) -> None:
     """Refuse an id, date or amount column of formulas that were never calculated (a
     file written by a program, not saved by Excel): its cells read as blank."""
-    sheets = getattr(book, "book", None)  # the formulas view of a workbook file
-    if sheets is None or ref.sheet not in getattr(sheets, "sheetnames", ()):
+    count = getattr(book, "uncalculated_formulas", None)  # files only: Excel calculates
+    if count is None:
         return
     import warnings
 
@@ -86,14 +86,9 @@ def check_formula_results(
     blank = [j for j, name in enumerate(frame.columns) if name in used and frame[name].isna().all()]
     if not blank or frame.empty:
         return
-    sheet = sheets[ref.sheet]
     for j in blank:
         column = ref.first_column + j
-        cells = sheet.iter_rows(
-            min_row=ref.first_row + 1, max_row=ref.last_row, min_col=column, max_col=column,
-            values_only=True,
-        )  # fmt: skip
-        formulas = sum(1 for (value,) in cells if isinstance(value, str) and value.startswith("="))
+        formulas = count(ref.sheet, column, ref.first_row + 1, ref.last_row)
         if formulas:
             letter = get_column_letter(column)
             raise WorkbookError(

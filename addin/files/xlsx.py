@@ -8,6 +8,7 @@ other part the tool does not own come out exactly as they went in.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
 import zipfile
@@ -20,8 +21,10 @@ from openpyxl.utils import column_index_from_string
 
 from addin.errors import WorkbookError
 from addin.files import fast_read
+from addin.files.bulk_sheet import column_letters
 from addin.files.package.cells import ColumnWrite
 from addin.files.package.editor import PackageEditor
+from addin.files.package.opc import MAIN_NS
 from addin.files.safety import sheet_part_names
 from addin.sheets.layout import SheetLayout
 from addin.sheets.placement import block_bounds, check_free, column_targets
@@ -115,6 +118,28 @@ class FileWorkbook:
         headers = unique_headers(rows[0] if rows else ())
         frame = pd.DataFrame(rows[1:], columns=headers, dtype=object)
         return frame.infer_objects()
+
+    def uncalculated_formulas(self, sheet: str, column: int, first_row: int, last_row: int) -> int:
+        """How many cells of one column hold a formula saved without its result (a file
+        written by a program, not by Excel): such cells read as blank."""
+        part = self.editor.sheet_part(sheet)
+        if part is None or self.editor.edited(sheet):
+            return 0
+        from lxml import etree
+
+        letter = column_letters(column)
+        pattern = re.compile(rf"^{letter}(\d+)$")
+        count = 0
+        for _, cell in etree.iterparse(
+            io.BytesIO(self.editor.package.read(part)), tag=f"{{{MAIN_NS}}}c"
+        ):
+            found = pattern.match(cell.get("r", ""))
+            if found and first_row <= int(found.group(1)) <= last_row:
+                has_formula = cell.find(f"{{{MAIN_NS}}}f") is not None
+                value = cell.find(f"{{{MAIN_NS}}}v")
+                count += has_formula and (value is None or not (value.text or "").strip())
+            cell.clear()
+        return count
 
     def read_sheet(self, sheet: str) -> list[list[object]] | None:
         if sheet not in self.sheet_names():

@@ -199,19 +199,25 @@ def test_a_picture_placed_on_the_summary_sheet_is_kept(decorated):
 
 
 def test_running_again_replaces_the_columns_and_sheets(decorated, tmp_path):
-    assert run_segment("run", decorated, "--in-place", "-q") == 0
-    first = entries(decorated)
-    assert run_segment("run", decorated, "--in-place", "-q") == 0
+    # The second run also compares with the first (Previous Segment, Movement and the
+    # Segment Changes sheet); from then on every run replaces the same parts.
+    for _ in range(2):
+        assert run_segment("run", decorated, "--in-place", "-q") == 0
     second = entries(decorated)
+    assert run_segment("run", decorated, "--in-place", "-q") == 0
+    third = entries(decorated)
     book = load_workbook(decorated)
     headers = [c.value for c in book["Customers"][1]]
-    assert headers.count("RFM Segment") == 1 and headers.count("R") == 1
-    assert len(book["Customers"].tables["Customers"].tableColumns) == 10
-    assert book.sheetnames == ["Customers", "Notes", names.SUMMARY_SHEET, names.MODEL_SHEET]
+    for header in ("RFM Segment", "R", columns.PREVIOUS_SEGMENT, columns.MOVEMENT):
+        assert headers.count(header) == 1, headers
+    assert len(book["Customers"].tables["Customers"].tableColumns) == 12
+    assert book.sheetnames[:2] == ["Customers", "Notes"]  # the user's sheets keep their places
+    assert sorted(book.sheetnames[2:]) == sorted([names.SUMMARY_SHEET, names.CHANGES_SHEET,
+                                                  names.MODEL_SHEET, names.SNAPSHOT_SHEET])  # fmt: skip
     # Same data, same parts: nothing grows from run to run (styles included).
-    assert sorted(first) == sorted(second)
-    assert first["xl/styles.xml"] == second["xl/styles.xml"]
-    assert first["xl/worksheets/sheet1.xml"] == second["xl/worksheets/sheet1.xml"]
+    assert sorted(second) == sorted(third)
+    assert second["xl/styles.xml"] == third["xl/styles.xml"]
+    assert second["xl/worksheets/sheet1.xml"] == third["xl/worksheets/sheet1.xml"]
     assert ooxml_errors(decorated) == []
 
 
