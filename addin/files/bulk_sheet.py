@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from addin.files.package.cells import column_letters
 from addin.files.safety import atomic_write
 from addin.sheets.cell_text import fit_text
 
@@ -41,15 +42,6 @@ _ESCAPED_CODES = [*range(0x09), *range(0x0B, 0x20), 0xFFFE, 0xFFFF]
 # Text that Excel would read as an escape: its underscore is escaped in turn.
 _LITERAL_ESCAPE = r"_(x[0-9A-Fa-f]{4}_)"
 _CELL_BYTES = 64  # an upper bound on a cell's markup: <c r="XFD1048576" s="..." t=...>
-
-
-def column_letters(index: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def can_write(frame: pd.DataFrame) -> bool:

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from addin.files.bulk_sheet import column_letters
+from addin.files.package.cells import column_letters
 from addin.files.safety import sheet_part_names
 from addin.workbook import TableRef
 

@@ -21,8 +21,7 @@ from openpyxl.utils import column_index_from_string
 
 from addin.errors import WorkbookError
 from addin.files import fast_read
-from addin.files.bulk_sheet import column_letters
-from addin.files.package.cells import ColumnWrite
+from addin.files.package.cells import ColumnWrite, column_letters
 from addin.files.package.editor import PackageEditor
 from addin.files.package.opc import MAIN_NS
 from addin.files.safety import sheet_part_names
