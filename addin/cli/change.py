@@ -193,14 +193,14 @@ def command_history(args: argparse.Namespace) -> int:
     from addin.cli.progress import ProgressBar
     from addin.errors import WorkbookError
     from addin.files.newbook import NewWorkbook
-    from addin.files.safety import WORKBOOK_SUFFIXES, atomic_write, check_readable, check_writable
+    from addin.files.safety import atomic_write, check_readable, check_writable
     from addin.sheets.changes import history_sheet
     from addin.sheets.model_sheet import model_layout
     from segmentation.change.history import segment_history
     from segmentation.logs.duckdb_engine import DuckDBLog
     from segmentation.logs.files import log_files
 
-    if args.output.suffix.lower() not in WORKBOOK_SUFFIXES:
+    if args.output.suffix.lower() != ".xlsx":  # a new workbook holds no macros
         raise WorkbookError(f"The output must be an .xlsx file; got '{args.output.name}'.")
     if args.periods < 1:
         raise WorkbookError(f"--periods must be 1 or more; got {args.periods}.")

@@ -117,6 +117,12 @@ def _command_run(args: argparse.Namespace, outputs: StagedOutputs) -> int:
     output = output_for(source, args)
     if output.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise WorkbookError(f"The output must be an .xlsx or .xlsm file; got '{output.name}'.")
+    if not is_workbook and output.suffix.lower() == ".xlsm":
+        # A new workbook has no VBA project; an .xlsm without one is a mismatched file.
+        raise WorkbookError(
+            f"A workbook made from '{source.name}' holds no macros, so it must be an .xlsx "
+            f"file; got '{output.name}'. Use -o \"{output.with_suffix('.xlsx').name}\"."
+        )
     if not args.in_place and source.exists() and output.resolve() == source.resolve():
         raise WorkbookError(
             "The output would overwrite the input. Use --in-place to update the input "

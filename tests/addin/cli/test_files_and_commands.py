@@ -176,3 +176,14 @@ def test_new_workbook_from_csv_opens_in_libreoffice_with_tables_and_charts(tmp_p
     last = ours[0].index("Cluster Name")  # the value columns follow, as floats
     assert [r[last] for r in theirs] == [r[last] for r in ours]
     assert len(chart_parts(converted)) == 4
+
+
+def test_a_new_workbook_is_never_a_macro_workbook_without_macros(tmp_path, log_frame, capsys):
+    """Excel refuses an .xlsm without a VBA project: a CSV's output must be an .xlsx."""
+    source = tmp_path / "log.parquet"
+    log_frame.to_parquet(source)
+    target = tmp_path / "out.xlsm"
+    assert run_segment("run", source, "-o", target, "-q") == 1
+    message = capsys.readouterr().err
+    assert "holds no macros, so it must be an .xlsx file" in message and 'out.xlsx"' in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.parquet"]
