@@ -9,6 +9,7 @@ on large Customers sheets. It also never turns text into formulas
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,8 @@ from addin.sheets.layout import Block, Chart, SheetLayout, auto_widths
 from addin.workbook import TableRef
 
 FIXED_CREATED = dt.datetime(2026, 1, 1)
+# About what a landscape page holds at a readable size, in character widths.
+PRINT_WIDTH_CHARS = 150
 BULK_ROWS = 5_000  # Excel Tables longer than this are written by addin.files.bulk_sheet
 
 
@@ -94,8 +97,12 @@ class NewWorkbook:
                     {"type": "3_color_scale", "min_color": f"#{scale.low_color}",
                      "mid_color": f"#{scale.mid_color}", "max_color": f"#{scale.high_color}"},
                 )  # fmt: skip
-            for column, width in {**auto_widths(layout), **layout.column_widths}.items():
+            widths = {**auto_widths(layout), **layout.column_widths}
+            for column, width in widths.items():
                 sheet.set_column(column - 1, column - 1, width)
+            # Printed as presented: landscape, as many pages wide as keeps text readable.
+            sheet.set_landscape()
+            sheet.fit_to_pages(max(1, math.ceil(sum(widths.values()) / PRINT_WIDTH_CHARS)), 0)
             if layout.hidden:
                 sheet.hide()
         first_visible = next(

@@ -342,7 +342,8 @@ def clusters_sheet(result: SegmentationResult) -> SheetLayout:
         },
     )
     layout.blocks += [top, measures, k_block]
-    if result.cluster_differences is not None:
+    # The segment tests below supersede the Kruskal-Wallis table (they include it).
+    if result.cluster_differences is not None and result.cluster_tests is None:
         tests = result.cluster_differences.copy()
         tests["Segments differ"] = np.where(tests["Segments differ"], "yes", "no")
         layout.blocks.append(
