@@ -76,3 +76,33 @@ def test_a_saved_model_holds_no_customer_id(tmp_path):
     assert "PRIVATE-" not in text and "Region" in text  # the model itself is there
     assert result.value is not None  # customer value was fitted and saved too
     assert len(text) > 1000
+
+
+def test_a_comparison_under_pseudonyms_gives_the_figures_of_one_under_ids():
+    """Scores are made from the real IDs (rank ties by their hash); swapping the IDs for
+    pseudonyms afterwards must change no move and no drift figure."""
+    from segmentation.change import PreviousPeriod, compare_periods
+    from tests.conftest import synthetic_customers
+
+    earlier = synthetic_customers(800, seed=1)
+    later = earlier.assign(Recency=earlier["Recency"] + 30)
+    later.loc[::7, "Frequency"] += 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        before = segment_customers(earlier, ties="rank", n_bins=5)
+        now = segment_customers(later, model=before.model)
+
+    def compare(key: bytes | None):
+        def ids(table):
+            if key is None:
+                return table
+            return table.assign(**{"Customer ID": pseudonymise(table["Customer ID"], key)})
+
+        previous = PreviousPeriod(ids(before.customers), before.model)
+        return compare_periods(ids(now.customers), previous, model=now.model)
+
+    plain, private = compare(None), compare(KEY)
+    assert plain.returning == private.returning == len(earlier)
+    pd.testing.assert_frame_equal(plain.drift, private.drift)
+    pd.testing.assert_frame_equal(plain.counts, private.counts)
+    assert plain.customers["Movement"].tolist() == private.customers["Movement"].tolist()
