@@ -11,13 +11,13 @@ import datetime as dt
 import re
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from addin import names
 from addin.errors import WorkbookError
 from addin.files.finding import find_input
+from addin.privacy import settings_key
 from addin.sheets.campaign_sheets import (
     FORBIDDEN_IN_SHEET_NAMES,
     MAX_NAME,
@@ -35,7 +35,7 @@ from segmentation import names as columns
 from segmentation.campaigns.groups import canonical_ids
 from segmentation.campaigns.plan import CampaignPlan, plan_campaign
 from segmentation.campaigns.readout import Readout, campaign_readout, read_responses
-from segmentation.privacy.pseudonyms import load_key, pseudonymise
+from segmentation.privacy.pseudonyms import are_pseudonyms, pseudonymise
 from segmentation.reading.columns import normalise_header
 from segmentation.reading.synonyms import SYNONYMS
 
@@ -193,6 +193,9 @@ def draw_campaign(book: Workbook, options: CampaignOptions) -> CampaignOutcome:
             "another campaign name."
         )
     table = segmented_table(book, options.segment_column)
+    # A pseudonymised run's Customers sheet holds pseudonyms already: never hashed twice.
+    already = are_pseudonyms(table.frame[table.id_column])
+    key = None if already else options.pseudonym_key
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         plan = plan_campaign(
@@ -206,7 +209,7 @@ def draw_campaign(book: Workbook, options: CampaignOptions) -> CampaignOutcome:
             baseline=options.baseline,
             consent_column=options.consent_column,
             first_row=table.ref.first_row + 1,
-            pseudonym_key=options.pseudonym_key,
+            pseudonym_key=key,
         )
     if plan.customers.empty:
         raise SegmentationError(
@@ -220,7 +223,7 @@ def draw_campaign(book: Workbook, options: CampaignOptions) -> CampaignOutcome:
         "opted_out": plan.opted_out,
         "consent_column": plan.consent.header if plan.consent else None,
         "drawn": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "pseudonymised": options.pseudonym_key is not None,
+        "pseudonymised": already or key is not None,
     }  # fmt: skip
     outcome = CampaignOutcome(plan, record)
     layouts = [campaign_layout(plan, record)]
@@ -294,7 +297,8 @@ def read_out(
     parsed = read_responses(
         responses, response_column=response_column, revenue_column=revenue_column
     )
-    if record.get("pseudonymised"):
+    # Responses that carry the list's pseudonyms (a mail tool sent them back) match as they are.
+    if record.get("pseudonymised") and not are_pseudonyms(parsed.ids):
         key = pseudonym_key or settings_key(read_settings(book.read_sheet(names.SETTINGS_SHEET)))
         if key is None:
             raise SegmentationError(
@@ -323,19 +327,3 @@ def _is_readout_sheet(book: Workbook, sheet: str) -> bool:
     rows = book.read_sheet(sheet) or [[None]]
     first = rows[0][0] if rows and rows[0] else None
     return isinstance(first, str) and bool(re.match(r"Readout: ", first))
-
-
-# Where the Excel side keeps the pseudonym key when the Settings sheet asks for it.
-KEY_FILE = Path.home() / f".{names.PROJECT_NAME}" / "pseudonym.key"
-
-
-def settings_key(settings: dict[str, object]) -> bytes | None:
-    """The user's key when the Settings sheet says 'Pseudonymise IDs' = yes, else None:
-    the environment variable, else the key file in the user's add-in folder."""
-    if settings.get("pseudonymise") != "yes":
-        return None
-    import os
-
-    from segmentation.privacy.pseudonyms import KEY_ENVIRONMENT
-
-    return load_key(None if os.environ.get(KEY_ENVIRONMENT) else KEY_FILE)

@@ -188,3 +188,19 @@ EXCEL = {
     "segment_run": ("RFM Segments", lambda v: "RFM Segments (or Cluster Segments)"),
     "pseudonymise": _settings_row("Pseudonymise IDs"),
 }
+
+
+# Pseudonymised runs (issue 17, privacy): where the key comes from, per front end.
+_KEY_VARIABLE = "the SEGMENT_PSEUDONYM_KEY environment variable"
+COMMAND_LINE["pseudonym_key"] = (
+    "--pseudonymise KEYFILE",
+    lambda v: f"--pseudonymise KEYFILE (a file holding the key) or {_KEY_VARIABLE}",
+)
+EXCEL["pseudonym_key"] = (
+    _settings_cell("Pseudonymise IDs"),
+    lambda v: (
+        f"the file ~/{names.PSEUDONYM_KEY_FILE} or {_KEY_VARIABLE} (or set "
+        f"{_settings_cell('Pseudonymise IDs')} to no)"
+    ),
+)
+FUNCTIONS["pseudonym_key"] = ("the key", lambda v: None)

@@ -69,3 +69,6 @@ CHANGES_CUSTOMERS_TABLE = "SegmentMovers"
 HISTORY_TABLE = "SegmentHistory"
 SNAPSHOT_TABLE = "SegmentationLastRun"
 CHANGE_COLUMNS = (columns.PREVIOUS_SEGMENT, columns.MOVEMENT, columns.PREVIOUS_CLUSTER)
+# Pseudonymised runs (issue 17, privacy): the key file the Excel side reads, in the user's
+# home folder, when the SEGMENT_PSEUDONYM_KEY environment variable is not set.
+PSEUDONYM_KEY_FILE = f".{PROJECT_NAME}/pseudonym.key"

@@ -16,6 +16,7 @@ from addin import comparison, names
 from addin.errors import WorkbookError
 from addin.files.finding import find_input
 from addin.files.sniffing import check_formula_results
+from addin.privacy import own_table_note, run_privacy
 from addin.reading_options import settings_breaks
 from addin.sheets import layout
 from addin.sheets.cell_text import fit_frame
@@ -63,6 +64,8 @@ class RunOptions:
     # Reading and scoring options (date order, custom break points)
     date_format: str | None = None
     breaks: dict[str, list[float]] | None = None
+    # Privacy: the key from --pseudonymise (never written); None: the Settings sheet's
+    pseudonym_key: bytes | None = None
 
     def with_settings(self, settings: dict[str, object], segment_map: object) -> RunOptions:
         """Fill what was not given from the settings sheet, then from the defaults."""
@@ -101,6 +104,7 @@ class RunOutcome:
     written_columns: list[str] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
     changes: object = None  # segmentation.change.PeriodChanges when compared
+    pseudonymised: bool = False  # customer IDs written as keyed pseudonyms
 
 
 def _noop(step: str, fraction: float) -> None:
@@ -264,13 +268,17 @@ def run_pipeline(
     notes: list[str] = []
     previous, options = comparison.previous_for(book, options, notes)
     prepared = prepare_input(book, options, report)
+    private = run_privacy(book, options.pseudonym_key, previous)  # before any work
     result, messages = segment_frame(
         prepared.frame, prepared.options, first_row=prepared.first_row, progress=report
     )
-    outcome = RunOutcome(result, prepared.ref.label, messages + notes)
-    comparison.compare_into(outcome, previous, strict=options.compare is not None)
+    private.apply(result)
+    outcome = RunOutcome(result, prepared.ref.label, messages + notes, pseudonymised=private.on)
+    comparison.compare_into(outcome, private.previous, strict=options.compare is not None)
     write_results(book, result, prepared.ref, prepared.frame.index, outcome, report,
                   prepared.record)  # fmt: skip
+    if private.on and (note := own_table_note(result, outcome.written_columns)):
+        outcome.warnings.append(note)
     return outcome
 
 
@@ -318,6 +326,8 @@ def write_results(
     }
     if result.data.as_of is not None:  # the date a later comparison checks its order by
         run_record["as_of"] = str(result.data.as_of.date())
+    if outcome.pseudonymised:  # said on the model sheet; the key itself is never written
+        run_record["pseudonymised"] = True
     if not outcome.written_columns and customers_sheet:
         layouts.insert(0, customers_layout)
     for sheet in layouts:

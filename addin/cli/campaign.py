@@ -12,6 +12,7 @@ import pandas as pd
 
 from addin import names
 from addin.campaign_pipeline import CampaignOptions, draw_campaign, read_out, split_list
+from addin.cli.privacy_flag import pseudonym_key
 from addin.errors import WorkbookError
 from addin.files.export import export_groups
 from addin.files.locking import exclusive
@@ -90,7 +91,7 @@ def _campaign(args: argparse.Namespace, output: Path, outputs: StagedOutputs) ->
         segment_column=args.segment_column,
         seed=args.seed,
         redraw=args.redraw,
-        pseudonym_key=_key(args),
+        pseudonym_key=pseudonym_key(args),
     )
     outcome = draw_campaign(book, options)
     notes = list(outcome.notes)
@@ -139,7 +140,7 @@ def _readout(args: argparse.Namespace, output: Path, outputs: StagedOutputs) -> 
     outcome = read_out(
         book, name, responses, source=args.responses.name,
         response_column=args.response_column, revenue_column=args.revenue_column,
-        pseudonym_key=_key(args),
+        pseudonym_key=pseudonym_key(args),
     )  # fmt: skip
     notes = list(outcome.readout.notes)
     _save(book, args, output, notes, outputs)
@@ -172,12 +173,3 @@ def print_readout(outcome, output: Path, notes: list[str]) -> None:
     for note in notes:
         out.write(f"\nNote: {note}")
     out.write(f"\n\nWritten: {output}\n  sheet: {', '.join(outcome.sheets)}\n")
-
-
-def _key(args: argparse.Namespace) -> bytes | None:
-    """The pseudonym key asked for with --pseudonymise (a file, or the environment)."""
-    if args.pseudonymise is None:
-        return None
-    from segmentation.privacy.pseudonyms import load_key
-
-    return load_key(args.pseudonymise or None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from addin.cli.privacy_flag import add_pseudonymise_option
 from segmentation import defaults
 
 CAMPAIGN_EPILOG = """\
@@ -41,12 +42,12 @@ def _output_options(parser: argparse.ArgumentParser, suffix: str) -> None:
     )  # fmt: skip
     parser.add_argument("--name", help="the campaign's name (default: the Settings sheet's)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary")
-    parser.add_argument(
-        "--pseudonymise", nargs="?", const="", metavar="KEYFILE",
-        help="campaign lists carry keyed pseudonyms instead of customer IDs; the key is "
+    add_pseudonymise_option(
+        parser,
+        "campaign lists carry keyed pseudonyms instead of customer IDs; the key is "
         "read from KEYFILE, or from the SEGMENT_PSEUDONYM_KEY environment variable, and "
         "is never written anywhere (readouts need the same key)",
-    )  # fmt: skip
+    )
 
 
 def add_campaign_commands(commands: argparse._SubParsersAction) -> None:

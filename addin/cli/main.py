@@ -12,6 +12,7 @@ from pathlib import Path
 
 from addin.cli.campaign_parser import add_campaign_commands
 from addin.cli.change import COMPARE_EPILOG, add_compare_options, add_history_command
+from addin.cli.privacy_flag import add_pseudonymise_option
 from addin.reading_options import add_breaks_flag, add_date_format_flag
 from segmentation import defaults
 
@@ -168,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     add_compare_options(run)
+    add_pseudonymise_option(run)  # privacy (issue 17)
 
     importer = commands.add_parser(
         "import",

@@ -6,6 +6,7 @@ import argparse
 import glob
 import sys
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,7 @@ from addin.cli.inputs import (
     load_source,
     options_from,
 )
+from addin.cli.privacy_flag import pseudonym_key
 from addin.cli.progress import ProgressBar
 from addin.cli.value_report import value_summary, value_texts
 from addin.errors import WorkbookError
@@ -38,6 +40,7 @@ from addin.pipeline import (
     segment_frame,
     write_results,
 )
+from addin.privacy import run_privacy
 from segmentation import names as columns
 
 
@@ -109,7 +112,8 @@ def _command_run(args: argparse.Namespace, outputs: StagedOutputs) -> int:
     is_workbook = not is_data_source(source)
     if is_workbook or source.is_file():
         check_readable(source)
-    options = compare_options(args, options_from(args), source, is_workbook)
+    given = replace(options_from(args), pseudonym_key=pseudonym_key(args))  # before any work
+    options = compare_options(args, given, source, is_workbook)
     if args.in_place and not is_workbook:
         raise WorkbookError("--in-place works on .xlsx and .xlsm workbooks only; use -o.")
     if args.in_place and args.output:
@@ -217,10 +221,13 @@ def run_on_data_file(
     data = load_source(source, args, progress, read_messages)
     notes: list[str] = []
     previous, options = comparison.previous_for(None, options, notes)
+    private = run_privacy(None, options.pseudonym_key, previous)
     options = options.with_settings({}, None)
     result, messages = segment_frame(data, options, first_row=2, progress=progress)
-    outcome = RunOutcome(result, source.name, read_messages + messages + notes)
-    comparison.compare_into(outcome, previous, strict=True)
+    private.apply(result)
+    outcome = RunOutcome(result, source.name, read_messages + messages + notes,
+                         pseudonymised=private.on)  # fmt: skip
+    comparison.compare_into(outcome, private.previous, strict=True)
     customers_file = args.customers_file
     too_many = len(result.customers) > names.MAX_SHEET_ROWS
     if too_many and customers_file is None:

@@ -230,8 +230,10 @@ CAMPAIGN_SETTINGS = (
             "The column saying who opted out (or consented); blank: found by its header.",
             kind="text"),
     Setting("pseudonymise", "Pseudonymise IDs", "seg_Pseudonymise", "no",
-            "yes: campaign lists carry keyed pseudonyms, not customer IDs (key: the "
-            "SEGMENT_PSEUDONYM_KEY variable or ~/.segmentation/pseudonym.key).",
+            "yes: the sheets and files the tool makes (Customers, last-run snapshot, "
+            "changes, campaign lists) carry keyed pseudonyms, not customer IDs; your own "
+            "table keeps its IDs (key: the SEGMENT_PSEUDONYM_KEY variable or "
+            "~/.segmentation/pseudonym.key).",
             choices=("yes", "no"), kind="yesno"),
 )  # fmt: skip
 SETTINGS = SETTINGS + CAMPAIGN_SETTINGS

@@ -115,16 +115,24 @@ def check_order(previous_as_of: pd.Timestamp | None, current_as_of: pd.Timestamp
 
 
 def _score_pairs(
-    previous: pd.DataFrame, current: pd.DataFrame, model: SegmentationModel | None
+    previous: pd.DataFrame,
+    current: pd.DataFrame,
+    model: SegmentationModel | None,
+    same_scale: bool = False,
 ) -> dict[str, tuple[np.ndarray, np.ndarray, int]]:
     """Previous and current R/F/M scores on the previous model's scale."""
     if model is None or model.rfm is None or not set(names.RFM_SCORES) <= set(previous):
         return {}
-    if not set(names.RFM_VALUES) <= set(current):
+    if same_scale and set(names.RFM_SCORES) <= set(current):
+        # Scored with this very model already (from the real IDs, which may since have
+        # been replaced by pseudonyms: rescoring would break ties by the pseudonyms).
+        rescored = current
+    elif not set(names.RFM_VALUES) <= set(current):
         return {}
-    rescored = model.rfm.transform(
-        current[list(names.RFM_VALUES)].join(current[[names.CUSTOMER_ID]])
-    )
+    else:
+        rescored = model.rfm.transform(
+            current[list(names.RFM_VALUES)].join(current[[names.CUSTOMER_ID]])
+        )
     pairs = {}
     for dimension in names.DIMENSIONS:
         column = names.SCORE_COLUMN[dimension]
@@ -271,7 +279,11 @@ def compare_periods(
     ranked = top_moves(moved, previous_tiers, current_tiers)
 
     same_scale = previous.model is not None and previous.model.to_json() == model.to_json()
-    on_scale = _score_pairs(before, current, previous.model) if kind == names.RFM_SEGMENT else {}
+    on_scale = (
+        _score_pairs(before, current, previous.model, same_scale)
+        if kind == names.RFM_SEGMENT
+        else {}
+    )
     drift = drift_table(on_scale, _feature_pairs(before, current, previous.model, bool(on_scale)))
     returning = int(found.sum())
     changed = (previous_segment[found] != current[kind].astype(str)[found]).sum()

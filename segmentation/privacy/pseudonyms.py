@@ -31,9 +31,11 @@ def load_key(path: str | Path | None = None) -> bytes:
         file = Path(path).expanduser()
         if not file.is_file():
             raise SegmentationError(
-                f"The pseudonym key file '{file}' does not exist. Create it once with a long "
-                "random secret (for example 32 random characters) and keep it safe: the "
-                "same key gives the same pseudonyms next month."
+                f"The pseudonym key file '{file}' does not exist.",
+                fix="Create it once with a long random secret (for example 32 random "
+                "characters) and keep it safe, since the same key gives the same pseudonyms "
+                "next month; or give the key with {pseudonym_key}.",
+                suggest={"pseudonym_key": None},
             )
         secret = file.read_bytes().strip()
         where = f"The key file '{file}'"
@@ -42,13 +44,17 @@ def load_key(path: str | Path | None = None) -> bytes:
         where = f"The environment variable {KEY_ENVIRONMENT}"
         if not secret:
             raise SegmentationError(
-                f"Pseudonymising needs a key: name a key file, or set {KEY_ENVIRONMENT} to a "
-                "long random secret that you keep."
+                "Pseudonymising needs a key (a long random secret that you keep): no key file "
+                f"was named and {KEY_ENVIRONMENT} is not set.",
+                fix="Give it with {pseudonym_key}.",
+                suggest={"pseudonym_key": None},
             )
     if len(secret) < MIN_KEY_BYTES:
         raise SegmentationError(
             f"{where} holds {len(secret)} characters; a key needs at least {MIN_KEY_BYTES} "
-            "(a long random secret), or its pseudonyms could be guessed."
+            "(a long random secret), or its pseudonyms could be guessed.",
+            fix="Give a longer key with {pseudonym_key}.",
+            suggest={"pseudonym_key": None},
         )
     return secret
 
@@ -66,6 +72,28 @@ def pseudonymise(ids: pd.Series, secret: bytes) -> pd.Series:
         text.to_numpy(dtype=object), encoding="utf8", hash_key=_siphash_key(secret),
         categorize=False,
     )  # fmt: skip
-    hexed = np.char.zfill(np.char.mod("%x", hashes.astype(np.uint64)), 16)
-    pseudonyms = np.char.add(PREFIX, hexed).astype(object)
-    return pd.Series(pseudonyms, index=pd.Series(ids).index, name=pd.Series(ids).name)
+    return pd.Series(_texts(hashes), index=pd.Series(ids).index, name=pd.Series(ids).name)
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _texts(hashes: np.ndarray) -> np.ndarray:
+    """``ID-`` and the 16 hex digits of each 64-bit hash, built as bytes (vectorised:
+    about 3x faster than formatting each number as text)."""
+    octets = hashes.astype(">u8").view(np.uint8).reshape(-1, 8)  # most significant first
+    width = len(PREFIX) + 16
+    chars = np.empty((len(hashes), width), dtype=np.uint8)
+    chars[:, : len(PREFIX)] = np.frombuffer(PREFIX.encode("ascii"), dtype=np.uint8)
+    chars[:, len(PREFIX) :: 2] = _HEX[octets >> 4]
+    chars[:, len(PREFIX) + 1 :: 2] = _HEX[octets & 15]
+    return chars.view(f"S{width}").ravel().astype(str).astype(object)
+
+
+_PSEUDONYM = rf"{PREFIX}[0-9a-f]{{16}}"
+
+
+def are_pseudonyms(ids: pd.Series) -> bool:
+    """Whether every ID present is a pseudonym this module made (an earlier run's output)."""
+    present = pd.Series(ids).dropna()
+    return bool(len(present)) and bool(present.astype(str).str.fullmatch(_PSEUDONYM).all())

@@ -91,7 +91,7 @@ def test_pseudonymise_setting_uses_the_users_key_and_says_when_it_is_missing(
     set_setting(book, "Campaign segments", "Lost")
     set_setting(book, "Pseudonymise IDs", "yes")
     monkeypatch.delenv(KEY_ENVIRONMENT, raising=False)
-    monkeypatch.setattr("addin.campaign_pipeline.KEY_FILE", tmp_path / "pseudonym.key")
+    monkeypatch.setattr("addin.privacy.KEY_FILE", tmp_path / "pseudonym.key")
     run("campaign", book)
     message, _, mode = book.app.alerts[-1]
     assert mode == "critical" and "pseudonym key file" in message
