@@ -325,6 +325,7 @@ workbook_cases.register(CASES, PEERS, Case)
 from bench import reading  # noqa: E402
 
 CASES.update(reading.CASES)
+PEERS.update(reading.PEERS)
 # Change over time: history against one snapshot (bench/change_cases.py).
 from bench.change_cases import CASES as _CHANGE_CASES  # noqa: E402
 

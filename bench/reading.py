@@ -6,8 +6,7 @@ from bench.cases import Case, _customers_sheet_file, _quiet
 
 
 def _read_customers_table(sheet_file: tuple[str, int]) -> object:
-    """What `segment run` does with a workbook's customer table: the Excel Table read
-    into a DataFrame (column by column through Arrow where the types allow)."""
+    """The Excel Table read into a DataFrame, column by column through Arrow."""
     from pathlib import Path
 
     from addin import names
@@ -23,6 +22,36 @@ def _read_customers_table(sheet_file: tuple[str, int]) -> object:
     return frame
 
 
+def _find_and_read(sheet_file: tuple[str, int]) -> object:
+    """What `segment run` does with a customer sheet: find the table (header row, used
+    range), then read it."""
+    from pathlib import Path
+
+    from addin import names
+    from addin.files.finding import find_input
+    from addin.files.xlsx import FileWorkbook
+
+    path, rows = sheet_file
+    book = FileWorkbook(Path(path))
+    frame = book.read_table(find_input(book, sheet=names.CUSTOMERS_SHEET))
+    if len(frame) != rows:
+        raise RuntimeError(f"read {len(frame)} rows, not {rows}")
+    return frame
+
+
+def _pandas_read_excel(sheet_file: tuple[str, int]) -> object:
+    """pandas.read_excel with its fastest engine (calamine), a peer users would pick."""
+    import pandas as pd
+
+    from addin import names
+
+    return pd.read_excel(sheet_file[0], sheet_name=names.CUSTOMERS_SHEET, engine="calamine")
+
+
+FIND_AND_READ = "customer sheet found and read"
+PEER = "peer: pandas.read_excel of the Customers sheet (calamine engine)"
+PEERS = {PEER: (FIND_AND_READ, _pandas_read_excel, "python_calamine")}
+
 CASES = {
     case.name: case
     for case in (
@@ -31,6 +60,20 @@ CASES = {
             "sheet read",
             _quiet(_customers_sheet_file),
             _read_customers_table,
+            lambda sheet_file: sheet_file[1],
+        ),
+        Case(
+            "ours: find and read a customer sheet, as segment run does (.xlsx)",
+            FIND_AND_READ,
+            _quiet(_customers_sheet_file),
+            _find_and_read,
+            lambda sheet_file: sheet_file[1],
+        ),
+        Case(
+            PEER,
+            FIND_AND_READ,
+            _quiet(_customers_sheet_file),
+            _pandas_read_excel,
             lambda sheet_file: sheet_file[1],
         ),
     )

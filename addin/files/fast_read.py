@@ -75,7 +75,7 @@ def needs_per_cell(path: Path, sheet: str) -> bool:
         return shared in names and _stream_has(package, shared, _NULL_WORDS_XML)
 
 
-def _has_gaps(body: pa.RecordBatch) -> bool:
+def has_gaps(body: pa.RecordBatch) -> bool:
     """Whether any column has a blank (or NaN): only then can a cell have been misread."""
     for column in body.columns:
         if column.null_count:
@@ -124,6 +124,30 @@ def _column(array: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
     return None
 
 
+def load_rows(path: Path, sheet: str, header_row: int, letters: str) -> pa.RecordBatch | None:
+    """Every row below ``header_row`` in the columns ``letters`` (``"A:F"``), one typed
+    Arrow column each; None if a column mixes types (or fastexcel is missing)."""
+    try:
+        import fastexcel
+
+        return fastexcel.read_excel(str(path)).load_sheet(
+            sheet, header_row=header_row - 1, use_columns=letters, schema_sample_rows=None,
+            dtype_coercion="strict", eager=True,
+        )  # fmt: skip
+    except Exception:  # mixed types in a column, a range past the data
+        return None
+
+
+def frame_of(body: pa.RecordBatch, columns: range, names: list[str]) -> pd.DataFrame | None:
+    """Columns of ``body`` as the per-cell path would hold them, or None."""
+    converted = [_column(body.column(i)) for i in columns]
+    if any(column is None for column in converted):
+        return None
+    frame = pd.DataFrame(dict(enumerate(converted)))
+    frame.columns = names
+    return frame.infer_objects()
+
+
 def read_table(path: Path, ref: TableRef, headers_from: object) -> pd.DataFrame | None:
     """The table at ``ref`` as ``FileWorkbook.read_table`` gives it, or None where only
     the per-cell path can be sure (see the module's notes) or fastexcel is missing.
@@ -161,11 +185,6 @@ def read_table(path: Path, ref: TableRef, headers_from: object) -> pd.DataFrame 
     names = headers_from(cells)
     if height == 0 or body.num_rows == 0:
         return pd.DataFrame(columns=names, dtype=object).infer_objects()
-    if _has_gaps(body) and needs_per_cell(path, ref.sheet):
+    if has_gaps(body) and needs_per_cell(path, ref.sheet):
         return None
-    columns = [_column(body.column(i)) for i in range(width)]
-    if any(column is None for column in columns):
-        return None
-    frame = pd.DataFrame(dict(enumerate(columns)))
-    frame.columns = names
-    return frame.infer_objects()
+    return frame_of(body, range(width), names)

@@ -21,10 +21,12 @@ from openpyxl.utils import column_index_from_string
 
 from addin.errors import WorkbookError
 from addin.files import fast_read
+from addin.files.large_sheet import LargeSheet, is_large
 from addin.files.package.cells import ColumnWrite, column_letters
 from addin.files.package.editor import PackageEditor
 from addin.files.package.opc import MAIN_NS
 from addin.files.safety import sheet_part_names
+from addin.files.sheet_scan import NotSimple
 from addin.sheets.layout import SheetLayout
 from addin.sheets.placement import block_bounds, check_free, column_targets
 from addin.workbook import TableRef
@@ -63,6 +65,7 @@ class FileWorkbook:
             self.editor.sheet_names()
             self._values: _ValueReader | None = _ValueReader(self.path)
             self._read: dict[str, list[list[object]]] = {}
+            self._large: dict[str, LargeSheet | None] = {}
         except (KeyError, ValueError, OSError, StopIteration, zipfile.BadZipFile) as exc:
             raise WorkbookError(
                 f"'{self.path.name}' could not be read as a workbook ({exc}). Open it in "
@@ -96,12 +99,26 @@ class FileWorkbook:
         return found
 
     def used_range(self, sheet: str) -> TableRef | None:
+        large = self._large_sheet(sheet)
+        if large is not None:
+            try:
+                return large.used_range()
+            except NotSimple:
+                pass
         return block_bounds(sheet, self._rows(sheet))
 
     def selected_table(self) -> TableRef | None:
         return None
 
     def read_table(self, ref: TableRef) -> pd.DataFrame:
+        large = self._large_sheet(ref.sheet)
+        if large is not None:
+            try:
+                frame = large.table(ref, unique_headers)
+            except NotSimple:
+                frame = None
+            if frame is not None:
+                return frame
         if ref.last_row - ref.first_row >= fast_read.FAST_ROWS and not self.editor.edited(
             ref.sheet
         ):
@@ -145,6 +162,37 @@ class FileWorkbook:
             return None
         return self._rows(sheet)
 
+    def _large_sheet(self, sheet: str) -> LargeSheet | None:
+        """The sheet, if its XML is large and unedited: read without the per-cell path."""
+        if sheet in self.editor.layouts or self.editor.edited(sheet):
+            return None
+        if sheet not in self._large:
+            part = self.editor.sheet_part(sheet)
+            with zipfile.ZipFile(self.path) as package:
+                big = part is not None and is_large(package, part)
+            self._large[sheet] = LargeSheet(self.path, sheet, part) if big else None
+        return self._large[sheet]
+
+    def _row_cells(self, sheet: str, row: int, first: int, last: int) -> list[object]:
+        """Values of one row from column ``first`` to ``last``."""
+        large = self._large_sheet(sheet)
+        if large is not None:
+            try:
+                return large.head_row(row, first, last)
+            except NotSimple:
+                pass
+        rows = self._rows(sheet)
+        line = rows[row - 1] if row <= len(rows) else []
+        return [line[c - 1] if c <= len(line) else None for c in range(first, last + 1)]
+
+    def _beyond_data(self, sheet: str, columns: list[int]) -> bool:
+        """Whether every one of ``columns`` lies right of a large sheet's data."""
+        large = self._large_sheet(sheet)
+        try:
+            return large is not None and min(columns) > large.last_column()
+        except NotSimple:
+            return False
+
     def _rows(self, sheet: str) -> list[list[object]]:
         """Every row of a sheet from A1, as values (formulas give their cached results).
 
@@ -160,20 +208,22 @@ class FileWorkbook:
 
     # ------------------------------------------------------------------ writing
     def write_columns(self, ref: TableRef, frame: pd.DataFrame, formats: dict[str, str]) -> None:
-        rows = self._rows(ref.sheet)
-
-        def value(row: int, column: int) -> object:
-            line = rows[row - 1] if row <= len(rows) else []
-            return line[column - 1] if column <= len(line) else None
-
-        headers = [value(ref.first_row, c) for c in range(ref.first_column, ref.last_column + 1)]
+        headers = self._row_cells(ref.sheet, ref.first_row, ref.first_column, ref.last_column)
         targets = column_targets(ref, headers, list(frame.columns))
         new_columns = [c for c in targets.values() if c > ref.last_column]
-        check_free(
-            ref,
-            new_columns,
-            {c: [value(r, c) for r in range(ref.first_row, ref.last_row + 1)] for c in new_columns},
-        )
+        if new_columns and not self._beyond_data(ref.sheet, new_columns):
+            rows = self._rows(ref.sheet)
+
+            def value(row: int, column: int) -> object:
+                line = rows[row - 1] if row <= len(rows) else []
+                return line[column - 1] if column <= len(line) else None
+
+            check_free(
+                ref,
+                new_columns,
+                {c: [value(r, c) for r in range(ref.first_row, ref.last_row + 1)]
+                 for c in new_columns},
+            )  # fmt: skip
         writes = [
             ColumnWrite(
                 column,
