@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from segmentation import defaults
+from segmentation.validation.rank_tests import SortedGroup, mann_whitney_p
 
 ATTRIBUTE, KIND, TEST = "Attribute", "Kind", "Test"
 STATISTIC, P_VALUE, EFFECT = "Statistic", "p-value", "Effect size"
@@ -47,10 +48,8 @@ def numeric_test(values: pd.Series, segments: pd.Series, alpha: float, seed: int
     row.update({STATISTIC: float(result.statistic), P_VALUE: float(result.pvalue),
                 EFFECT: float(max(0.0, (result.statistic - k + 1) / (n - k)))})  # fmt: skip
     pairs = list(combinations(groups, 2))
-    sampled = {name: _sample(g, seed) for name, g in groups.items()}
-    p_pairs = np.array(
-        [stats.mannwhitneyu(sampled[a], sampled[b]).pvalue for a, b in pairs], dtype=float
-    )
+    sampled = {name: SortedGroup(_sample(g, seed)) for name, g in groups.items()}
+    p_pairs = np.array([mann_whitney_p(sampled[a], sampled[b]) for a, b in pairs], dtype=float)
     adjusted = stats.false_discovery_control(p_pairs) if len(p_pairs) else p_pairs
     same = [pair for pair, p in zip(pairs, adjusted) if not p < alpha]
     row[DIFFER] = "yes" if row[P_VALUE] < alpha else "no"

@@ -130,3 +130,21 @@ def test_the_cluster_model_records_stability_per_cluster():
     restored = ClusterSegmenter.from_dict(model.to_dict())
     assert np.array_equal(restored.stability_, model.stability_)
     assert restored.k_choice_ == model.k_choice_
+
+
+@pytest.mark.parametrize("shape", ["continuous", "integers", "all equal", "rounded", "tiny"])
+def test_pairwise_p_values_are_scipys(shape: str) -> None:
+    from segmentation.validation.rank_tests import SortedGroup, mann_whitney_p
+
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        n1, n2 = rng.integers(1, 9 if shape == "tiny" else 80, 2)
+        x, y = {
+            "continuous": (rng.normal(size=n1), rng.normal(0.4, size=n2)),
+            "integers": (rng.integers(0, 5, n1) * 1.0, rng.integers(0, 6, n2) * 1.0),
+            "all equal": (np.full(n1, 3.0), np.full(n2, 3.0)),
+            "rounded": (rng.normal(size=n1).round(1), rng.normal(size=n2).round(1)),
+            "tiny": (rng.normal(size=n1), rng.normal(size=n2)),
+        }[shape]
+        expected = stats.mannwhitneyu(x, y).pvalue
+        assert mann_whitney_p(SortedGroup(x), SortedGroup(y)) == pytest.approx(expected, rel=1e-12)
