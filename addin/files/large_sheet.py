@@ -29,7 +29,7 @@ from addin.files.package.cells import column_letters
 from addin.files.sheet_scan import NotSimple
 from addin.workbook import TableRef
 
-LARGE_XML_BYTES = 8 << 20  # sheets whose XML is larger skip the per-cell reader
+LARGE_XML_BYTES = 1 << 20  # sheets whose XML is larger (about 10,000 rows) skip the per-cell reader
 HEAD_ROWS = 8  # rows scanned for headers: the table finder tries the first five
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _DATE = object()  # a date or time among the first rows: only the per-cell reader gives it
@@ -80,7 +80,7 @@ class LargeSheet:
     def __init__(self, path: Path, sheet: str, part: str) -> None:
         self.path, self.sheet, self.part = Path(path), sheet, part
         self._head: list[list[object]] | None = None
-        self._body: tuple[int, pa.RecordBatch] | None = None  # (header row, rows below)
+        self._body: tuple[int, pa.RecordBatch | None] | None = None  # (header row, rows below)
 
     def head(self) -> list[list[object]]:
         """Rows 1 to HEAD_ROWS as the per-cell reader gives them (None for blanks), but
@@ -140,11 +140,13 @@ class LargeSheet:
             body = fast_read.load_rows(
                 self.path, self.sheet, header, f"A:{column_letters(self.last_column())}"
             )
-            if body is None or fast_read.has_gaps(body) and fast_read.needs_per_cell(
+            if body is not None and fast_read.has_gaps(body) and fast_read.needs_per_cell(
                 self.path, self.sheet
             ):  # fmt: skip
-                raise NotSimple("mixed types, error cells or missing-value words")
-            self._body = header, body
+                body = None
+            self._body = header, body  # a failure is kept too: the sheet is read per cell
+        if self._body[1] is None:
+            raise NotSimple("mixed types, error cells or missing-value words")
         return self._body[1]
 
     def used_range(self) -> TableRef | None:
@@ -168,9 +170,15 @@ class LargeSheet:
         return TableRef(self.sheet, None, header, int(min(columns)), last_row, int(max(columns)))
 
     def table(self, ref: TableRef, headers_from: object) -> pd.DataFrame | None:
-        """The table at ``ref`` as the per-cell reader gives it, or None if it cannot
-        be sure here (the caller then asks :func:`fast_read.read_table`)."""
-        names = headers_from(self.head_row(ref.first_row, ref.first_column, ref.last_column))
+        """The table at ``ref`` as the per-cell reader gives it; None if its header row
+        is not among the first rows or holds a date (the caller asks
+        :func:`fast_read.read_table`); NotSimple if the rows below cannot be loaded
+        column by column (the caller reads per cell)."""
+        try:
+            cells = self.head_row(ref.first_row, ref.first_column, ref.last_column)
+        except NotSimple:
+            return None  # a date in the header row: the caller's other readers
+        names = headers_from(cells)
         if ref.last_row == ref.first_row:
             return pd.DataFrame(columns=names, dtype=object).infer_objects()
         body = self._rows_below(ref.first_row)

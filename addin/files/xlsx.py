@@ -112,15 +112,18 @@ class FileWorkbook:
 
     def read_table(self, ref: TableRef) -> pd.DataFrame:
         large = self._large_sheet(ref.sheet)
+        arrow = True
         if large is not None:
             try:
                 frame = large.table(ref, unique_headers)
+                if frame is not None:
+                    return frame
             except NotSimple:
-                frame = None
-            if frame is not None:
-                return frame
-        if ref.last_row - ref.first_row >= fast_read.FAST_ROWS and not self.editor.edited(
-            ref.sheet
+                arrow = False  # the Arrow load failed or cannot be sure: per cell
+        if (
+            arrow
+            and ref.last_row - ref.first_row >= fast_read.FAST_ROWS
+            and not self.editor.edited(ref.sheet)
         ):
             frame = fast_read.read_table(self.path, ref, unique_headers)  # column by column
             if frame is not None:

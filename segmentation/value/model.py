@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from segmentation import names
 from segmentation.defaults import (
@@ -147,6 +148,11 @@ class CustomerValueModel:
         ``holdout_length`` in the summary's unit as ``holdout.attrs["length"]``.
         """
         self._check(summary)
+        # The optimiser's BLAS calls work on vectors of four numbers: threads only spin.
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._fit(summary, holdout)
+
+    def _fit(self, summary: pd.DataFrame, holdout: pd.Series | None) -> CustomerValueModel:
         x, t_x, T = (summary[c].to_numpy(np.float64) for c in ("x", "t_x", "T"))
         counts, _ = collapse(x, t_x, T)
         chosen = ("bgnbd", "mbgnbd") if self.purchase_model == "auto" else (self.purchase_model,)
