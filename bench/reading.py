@@ -63,7 +63,7 @@ CASES = {
             lambda sheet_file: sheet_file[1],
         ),
         Case(
-            "ours: find and read a customer sheet, as segment run does (.xlsx)",
+            "ours: find and read the Customers sheet, as segment run does (.xlsx)",
             FIND_AND_READ,
             _quiet(_customers_sheet_file),
             _find_and_read,
