@@ -180,6 +180,8 @@ class ExcelWorkbook:
         area = self._range(sheet, top, block.column, bottom, right)
         area.value = _grid(frame, block.header)
         for name, number_format in block.number_formats.items():
+            if name not in frame.columns:
+                continue  # a format for a column this block leaves out: the files skip it too
             column = block.column_index(name)
             if len(frame):
                 self._range(

@@ -107,3 +107,28 @@ def test_data_right_of_the_table_is_never_overwritten(customers_book):
     with pytest.raises(ValueError, match=r"Cell L3 on sheet 'Customers'"):
         run_live(book)
     assert book.sheets["Customers"].cells[(3, 12)] == "my note"
+
+
+def test_a_format_for_a_column_the_block_lacks_is_skipped_as_in_files(tmp_path):
+    """Layouts share one format map; a block without one of its columns still writes."""
+    import pandas as pd
+
+    from addin.files.newbook import NewWorkbook
+    from addin.sheets.layout import Block, SheetLayout
+
+    frame = pd.DataFrame({"Segment": ["Lost", "New"], "Customers": [3, 4]})
+    formats = {"Customers": "#,##0", "Revenue": "0.00"}  # no Revenue column here
+    layout = SheetLayout(
+        "Summary", "Summary", blocks=[Block("counts", frame, 3, 1, number_formats=formats)]
+    )
+    book = Book()
+    book.sheets.add(name="Data")
+    ExcelWorkbook(book).write_sheet(layout)
+    written = NewWorkbook()
+    written.write_sheet(layout)
+    written.save(tmp_path / "summary.xlsx")
+    from_file = load_workbook(tmp_path / "summary.xlsx")["Summary"]
+    sheet = book.sheets["Summary"]
+    for row in (3, 4, 5):
+        assert sheet.cells[(row, 2)] == from_file.cell(row, 2).value
+    assert from_file.cell(4, 2).value == 3
