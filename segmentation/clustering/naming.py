@@ -26,7 +26,8 @@ _ACTIONS = {
 
 def describe_cluster(z: np.ndarray, median_frequency: float) -> tuple[str, str]:
     """A short name and an action from a cluster's standardised R, F, M medians."""
-    z_recency, z_frequency, z_monetary = z
+    # A measure every customer shares has no spread: NaN there means "average".
+    z_recency, z_frequency, z_monetary = np.nan_to_num(np.asarray(z, dtype=float), nan=0.0)
     recency = next(word for limit, word in _RECENCY_WORDS if z_recency <= limit)
     if median_frequency <= 1:
         noun = "big-ticket one-timers" if z_monetary >= 0.5 else "one-timers"

@@ -141,3 +141,11 @@ def test_sampled_fit_does_not_depend_on_row_order_or_ids(customers):
     again = ClusterSegmenter(4, sample_size=150, silhouette_size=100).fit(shuffled)
     assert again.predict(shuffled).loc[customers.index].equals(base)
     np.testing.assert_array_equal(again.centers_, model.centers_)
+
+
+def test_a_measure_every_customer_shares_still_gives_names() -> None:
+    """All customers bought on the same day: recency has no spread, names still come."""
+    from segmentation.clustering.naming import describe_cluster
+
+    name, action = describe_cluster(np.array([np.nan, 1.2, 0.8]), median_frequency=4)
+    assert name == "Cooling loyal high spenders" and action
