@@ -23,6 +23,8 @@ from addin.workbook import TableRef
 FIXED_CREATED = dt.datetime(2026, 1, 1)
 # About what a landscape page holds at a readable size, in character widths.
 PRINT_WIDTH_CHARS = 150
+DEFAULT_WIDTH_CHARS = 8.43  # Excel's default column width
+CHARS_PER_CM = 1 / 0.19  # about one default-font character per 0.19 cm
 BULK_ROWS = 5_000  # Excel Tables longer than this are written by addin.files.bulk_sheet
 
 
@@ -102,7 +104,8 @@ class NewWorkbook:
                 sheet.set_column(column - 1, column - 1, width)
             # Printed as presented: landscape, as many pages wide as keeps text readable.
             sheet.set_landscape()
-            sheet.fit_to_pages(max(1, math.ceil(sum(widths.values()) / PRINT_WIDTH_CHARS)), 0)
+            pages = math.ceil(_printed_width(layout, widths) / PRINT_WIDTH_CHARS)
+            sheet.fit_to_pages(max(1, pages), 0)
             if layout.hidden:
                 sheet.hide()
         first_visible = next(
@@ -192,6 +195,8 @@ class NewWorkbook:
                 "values": [layout.name, block.first_data_row - 1, column,
                            block.last_row - 1, column],
             }  # fmt: skip
+            if spec.kind == "line":  # each point is a measurement: show it
+                series["marker"] = {"type": "circle", "size": 6}
             if spec.error_bars is not None:
                 series["x_error_bars" if spec.kind == "bar" else "y_error_bars"] = _error_bars(
                     layout.name, block, spec.error_bars
@@ -228,3 +233,14 @@ def _error_bars(sheet: str, block: Block, columns: tuple[str, str]) -> dict:
 
     below, above = columns
     return {"type": "custom", "minus_values": area(below), "plus_values": area(above)}
+
+
+def _printed_width(layout: SheetLayout, widths: dict[int, float]) -> float:
+    """The sheet's width in characters, charts included: a chart anchored right of the
+    cells would otherwise print on a page of its own."""
+
+    def left_of(column: int) -> float:
+        return sum(widths.get(c, DEFAULT_WIDTH_CHARS) for c in range(1, column))
+
+    right_edges = [left_of(c.anchor_column) + c.width_cm * CHARS_PER_CM for c in layout.charts]
+    return max([sum(widths.values()), *right_edges])

@@ -363,8 +363,8 @@ def clusters_sheet(result: SegmentationResult) -> SheetLayout:
             "k_curve",
             "k",
             ("Silhouette",),
-            below,
-            11,
+            max(measures.last_row, k_block.last_row) + 2,  # under the two tables: on page 1
+            1,
             x_title="k",
             y_title="Silhouette",
         )
