@@ -132,12 +132,11 @@ class _Rows:
         self.numbers = _numbers(arr, self.starts + 8)
         _require(bool(np.all(np.diff(self.numbers) > 0)))
         # A start tag ends at the first '>' after an attribute's closing quote.
-        closes = _starts(arr, b'">') + 1
-        slashes = _starts(arr, b'"/>') + 2
-        ends = np.union1d(closes, slashes)
-        after = np.searchsorted(ends, self.starts)
-        _require(bool(np.all(after < len(ends))))
-        self.tag_ends = ends[after]
+        closes = np.append(_starts(arr, b'">') + 1, len(arr))
+        slashes = np.append(_starts(arr, b'"/>') + 2, len(arr))
+        self.tag_ends = np.minimum(closes[np.searchsorted(closes, self.starts)],
+                                   slashes[np.searchsorted(slashes, self.starts)])  # fmt: skip
+        _require(bool(np.all(self.tag_ends < len(arr))))
         self.empty = arr[self.tag_ends - 1] == 47
         closing = _starts(arr, b"</row>")
         _require(len(closing) == int(np.count_nonzero(~self.empty)))
@@ -172,7 +171,9 @@ class _Rows:
         _require(not bool(np.any(self.empty[written])))
         cut_from, cut_to = self._cells_cut(written, {c.column for c in ordered})
         span_from, span_to = self._spans_cut(written)
-        missing = np.setdiff1d(np.arange(header_row, last_row + 1), self.numbers[written])
+        present = np.zeros(len(markup), dtype=bool)
+        present[self.numbers[written] - header_row] = True
+        missing = header_row + np.flatnonzero(~present)
         at_row = np.searchsorted(self.numbers, missing)
         missing_at = np.append(self.starts, len(self.arr))[at_row]
         # Every change: a cut of the body [from, to) replaced by an item of `sources`.
@@ -218,9 +219,10 @@ class _Rows:
             _require(bool(np.all(np.isin(self.columns[later], list(targets)))))
             same_row = self.cell_rows[1:] == self.cell_rows[:-1]
             _require(not bool(np.any(same_row & later[:-1] & ~later[1:])))
-            rows, first_cell = np.unique(self.cell_rows[later], return_index=True)
-            where = np.searchsorted(written, rows)
-            cut_from[where] = self.cells[np.flatnonzero(later)[first_cell]]
+            replaced = np.flatnonzero(later)
+            rows = self.cell_rows[replaced]  # in order: the first of each row starts the run
+            first_cell = np.flatnonzero(np.append(True, rows[1:] != rows[:-1]))
+            cut_from[np.searchsorted(written, rows[first_cell])] = self.cells[replaced[first_cell]]
         return cut_from, self.ends[written]
 
     def _spans_cut(self, written: np.ndarray):
