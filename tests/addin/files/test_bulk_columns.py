@@ -15,7 +15,7 @@ import xlsxwriter
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from addin.files.package import bulk_columns, cells
+from addin.files.package import bulk_columns, cells, editor, zipwriter
 from addin.files.package.cells import ColumnWrite
 from addin.files.package.opc import parse, serialize
 
@@ -170,3 +170,33 @@ def test_a_large_table_is_written_in_bulk(tmp_path: Path, monkeypatch):
     assert run_segment("run", target, "--in-place", "-q") == 0
     assert calls == [1]
     assert load_workbook(target)["Customers"]["L1"].value == "RFM Segment"
+
+
+def test_the_tools_sheets_keep_the_rows_lxml_would_write(tmp_path: Path, monkeypatch):
+    """Rendered rows are carried as bytes: exactly what parsing and writing them gives,
+    tricky text and big-part compression included, and still a valid package."""
+    monkeypatch.setattr(editor, "RENDER_BULK_ROWS", 30)  # the snapshot (60 rows) in bulk
+    monkeypatch.setattr(zipwriter, "BIG_PART_BYTES", 0)  # every part at the big level
+    source = customers_book(tmp_path / "customers.xlsx")
+    book = load_workbook(source)
+    tricky = ["a & b", "<x>", "line\r\nbreak", " lead", "C\u00e9"]
+    for row in range(2, 62):
+        book["Customers"].cell(row, 1, tricky[row - 2] if row - 2 < len(tricky) else f"C{row}")
+    book.save(source)
+    target = tmp_path / "out.xlsx"
+    assert run_segment("run", source, "-o", target, "-q") == 0
+    with zipfile.ZipFile(target) as package:
+        assert package.testzip() is None
+        parts = [n for n in package.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert len(parts) >= 3
+        for name in parts:
+            data = package.read(name)
+            assert serialize(parse(data)) == data, name
+        with open(target, "rb") as raw:  # no ZIP64 extra field in any local header
+            for info in package.infolist():
+                raw.seek(info.header_offset + 28)
+                assert raw.read(2) == b"\0\0", info.filename
+    assert ooxml_errors(target) == []
+    snapshot = load_workbook(target)["Segmentation Last Run"]
+    found = {c.value for row in snapshot.iter_rows() for c in row}
+    assert {"a & b", "<x>", "C\u00e9"} <= found
