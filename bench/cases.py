@@ -330,3 +330,7 @@ PEERS.update(reading.PEERS)
 from bench.change_cases import CASES as _CHANGE_CASES  # noqa: E402
 
 CASES.update(_CHANGE_CASES)
+# Writing back into a large customer table workbook (bench/customer_book_cases.py).
+from bench import customer_book_cases  # noqa: E402
+
+customer_book_cases.register(CASES, Case)

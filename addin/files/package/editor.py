@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from addin.files.package import cells
+from addin.files.package import bulk_columns, cells
 from addin.files.package.opc import (
     MACRO_MAIN,
     MAIN_NS,
@@ -118,7 +118,7 @@ class PackageEditor:
 
     def _write_columns(self, sheet: str, header_row: int, columns, table) -> None:
         part = self.sheet_part(sheet)
-        root = parse(self.package.read(part))
+        data = self.package.read(part)
         styles = self.styles()
         columns = [
             replace(c, style=styles.cell_format(c.number_format, base=c.style))
@@ -126,16 +126,22 @@ class PackageEditor:
             else c
             for c in columns
         ]
-        cells.write_columns(root, header_row, columns)
-        self.package.write(part, serialize(root))
+        written = None
+        if len(data) >= bulk_columns.BULK_WRITE_BYTES:
+            written = bulk_columns.write_columns(data, header_row, columns)
+        if written is None:  # a small or irregular sheet: cell by cell
+            root = parse(data)
+            cells.write_columns(root, header_row, columns)
+            written = serialize(root)
+        self.package.write(part, written)
         if table is not None:
-            headers = self._table_headers(root, table, header_row, columns)
+            headers = self._table_headers(table, columns)
             last = max(table.bounds()[3], *(c.column for c in columns))
             grow_table(self.package, table, last, headers)
         sheet_id = self._sheet_ids().get(sheet)
         self._drop_from_calc_chain({sheet_id: {c.column for c in columns}})
 
-    def _table_headers(self, root, table: TablePart, header_row: int, columns) -> list[str]:
+    def _table_headers(self, table: TablePart, columns) -> list[str]:
         """The table's column names after writing: existing ones, then ours."""
         existing = parse(self.package.read(table.part)).iterfind(
             f"{_M}tableColumns/{_M}tableColumn"

@@ -54,6 +54,10 @@ def _part_of(package: Package, source: str, rel_type: str) -> str | None:
     return rels.target(found[0]) if found else None
 
 
+# XlsxWriter writes rows exactly as lxml would (checked in the tests), so the rows of a
+# rendered sheet are carried as bytes and only the rest of the sheet is parsed.
+_ROWS_OPEN, _ROWS_CLOSE, _NO_ROWS = b"<sheetData>", b"</sheetData>", b"<sheetData/>"
+_EMPTY_TEXT = re.compile(rb"<t((?:\s[^>]*)?)></t>")
 _STRING_ITEM = re.compile(rb"<si>(.*?)</si>", re.DOTALL)
 _SHARED_CELL = re.compile(rb'<c\b([^>]*?)\bt="s"([^>]*)><v>(\d+)</v></c>')
 _STYLE_ATTRIBUTE = re.compile(rb'(<(?:c|row)\b[^>]*?\bs=")(\d+)(")')
@@ -64,14 +68,16 @@ def _shared_strings(rendered: Package) -> list[bytes]:
     part = _part_of(rendered, rendered.workbook_part(), _STRINGS_REL)
     if part is None or not rendered.has(part):
         return []
-    return _STRING_ITEM.findall(rendered.read(part))
+    items = _STRING_ITEM.findall(rendered.read(part))
+    return [_EMPTY_TEXT.sub(rb"<t\1/>", item) for item in items]  # as lxml writes them
 
 
 def _prepare_sheet(data: bytes, strings: list[bytes], xf_map: dict[int, int],
-                   dxf_map: dict[int, int]) -> etree._Element:  # fmt: skip
+                   dxf_map: dict[int, int]) -> tuple[etree._Element, bytes | None]:  # fmt: skip
     """A rendered sheet with inline strings, the user's style indexes and no second
-    selected tab. Cells are rewritten on the bytes XlsxWriter wrote (tens of thousands
-    of them), the few other elements on the parsed tree."""
+    selected tab. Cells are rewritten on the bytes XlsxWriter wrote (up to millions of
+    them), the few other elements on a tree parsed without the rows: the rows' bytes
+    come back apart (None: left in the tree), for :func:`_with_rows`."""
     data = _STYLE_ATTRIBUTE.sub(
         lambda m: m.group(1) + str(xf_map.get(int(m.group(2)), 0)).encode() + m.group(3), data
     )
@@ -80,6 +86,11 @@ def _prepare_sheet(data: bytes, strings: list[bytes], xf_map: dict[int, int],
         + strings[int(m.group(3))] + b"</is></c>",
         data,
     )  # fmt: skip
+    rows = None
+    start, end = data.find(_ROWS_OPEN), data.find(_ROWS_CLOSE)
+    if 0 < start < end and data.count(_ROWS_OPEN) == 1 and data.count(_ROWS_CLOSE) == 1:
+        rows = data[start + len(_ROWS_OPEN) : end]
+        data = data[:start] + _NO_ROWS + data[end + len(_ROWS_CLOSE) :]
     root = parse(data)
     for col in root.iter(_M + "col"):
         if col.get("style") is not None:
@@ -89,7 +100,15 @@ def _prepare_sheet(data: bytes, strings: list[bytes], xf_map: dict[int, int],
             rule.set("dxfId", str(dxf_map.get(int(rule.get("dxfId")), 0)))
     for view in root.iter(_M + "sheetView"):
         view.attrib.pop("tabSelected", None)
-    return root
+    return root, rows
+
+
+def _with_rows(sheet: bytes, rows: bytes | None) -> bytes:
+    """A serialised prepared sheet with its rows back in place."""
+    if rows is None:
+        return sheet
+    before, after = sheet.split(_NO_ROWS)
+    return b"".join((before, _ROWS_OPEN, rows, _ROWS_CLOSE, after))
 
 
 def _chart_title(package: Package, part: str) -> str:
@@ -146,8 +165,8 @@ class Transplant:
         )
 
     def _move(self, name: str, source: str, state: str, old) -> None:
-        root = _prepare_sheet(self.rendered.read(source), self.strings, self.xf_map,
-                              self.dxf_map)  # fmt: skip
+        root, rows = _prepare_sheet(self.rendered.read(source), self.strings, self.xf_map,
+                                    self.dxf_map)  # fmt: skip
         kept: list[tuple[etree._Element, dict]] = []
         if old is not None and old.part is not None and self.target.has(old.part):
             part = old.part
@@ -169,7 +188,7 @@ class Transplant:
         else:
             element.set("state", state)
         self._move_related(source, part, root, kept)
-        self.target.write(part, serialize(root))
+        self.target.write(part, _with_rows(serialize(root), rows))
 
     def _move_related(self, source: str, part: str, root, kept) -> None:
         source_rels = self.rendered.rels(source)
