@@ -86,7 +86,7 @@ class NewWorkbook:
                 for i, note in enumerate(layout.notes, start=1):
                     sheet.write_string(i, 0, note)
             for block in layout.blocks:
-                self._write_block(sheet, block, bold)
+                self._write_block(sheet, block, bold, _last_on_sheet(layout, block))
             for chart in layout.charts:
                 self._add_chart(sheet, layout, layout.block(chart.block), chart)
             for scale in layout.color_scales:
@@ -130,11 +130,12 @@ class NewWorkbook:
             self._formats[number_format] = self._book.add_format({"num_format": number_format})
         return self._formats[number_format]
 
-    def _write_block(self, sheet, block: Block, bold) -> None:
+    def _write_block(self, sheet, block: Block, bold, last_on_sheet: bool) -> None:
         frame = block.frame
         top, left = block.row - 1, block.column - 1
         bulk = (
-            block.table_name is not None
+            last_on_sheet  # its rows are appended after everything else on the sheet
+            and block.table_name is not None
             and len(frame) > self.bulk_rows
             and block.header
             and bulk_sheet.can_write(frame)
@@ -244,3 +245,11 @@ def _printed_width(layout: SheetLayout, widths: dict[int, float]) -> float:
 
     right_edges = [left_of(c.anchor_column) + c.width_cm * CHARS_PER_CM for c in layout.charts]
     return max([sum(widths.values()), *right_edges])
+
+
+def _last_on_sheet(layout: SheetLayout, block: Block) -> bool:
+    """Whether no other block uses a row below ``block``'s first data row."""
+    return all(
+        other is block or max(other.row, other.last_row) <= block.first_data_row
+        for other in layout.blocks
+    )

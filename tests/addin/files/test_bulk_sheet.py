@@ -238,3 +238,30 @@ def test_run_outputs_of_both_writers_pass_the_ooxml_check(
     with zipfile.ZipFile(tmp_path / "bulk.xlsx") as package:
         assert b"inlineStr" in package.read("xl/worksheets/sheet1.xml")
     assert ooxml_errors(tmp_path / "cells.xlsx", tmp_path / "bulk.xlsx") == []
+
+
+def test_a_long_table_with_a_block_below_or_beside_it_is_written_cell_by_cell(
+    tmp_path: Path,
+) -> None:
+    """The bulk writer appends its rows after everything else on the sheet: a block
+    below (or beside) the long table would put rows out of order, which Excel repairs."""
+    from tests.conftest import ooxml_errors
+
+    long = _customers(40)
+    below = pd.DataFrame({"Segment": ["Champions", "Lost"], "Customers": [10, 30]})
+    sheet = layout.SheetLayout("Lists", "Lists", blocks=[
+        layout.Block("long", long, 3, table_name="LongList"),
+        layout.Block("below", below, 3 + len(long) + 3, title="Below"),
+    ])  # fmt: skip
+    book = newbook.NewWorkbook(bulk_rows=10)
+    book.write_sheet(sheet)
+    path = tmp_path / "lists.xlsx"
+    book.save(path)
+    assert ooxml_errors(path) == []
+    with zipfile.ZipFile(path) as package:
+        xml = package.read("xl/worksheets/sheet1.xml").decode()
+    numbers = [int(n) for n in re.findall(r'<row r="(\d+)"', xml)]
+    assert numbers == sorted(numbers) and len(numbers) == len(set(numbers))
+    values = read_sheet_values(path, "Lists")
+    assert values[3 + len(long) + 2][:2] == ["Segment", "Customers"]
+    assert values[3][0] == 1 and values[3 + len(long) - 1][0] == len(long)
