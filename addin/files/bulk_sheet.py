@@ -187,8 +187,11 @@ def splice_rows(
     frame: pd.DataFrame,
     first_row: int,
     first_column: int,
+    *,
+    compress: bool = True,
 ) -> None:
-    """Append ``frame``'s rows to a sheet of the saved package at ``path``.
+    """Append ``frame``'s rows to a sheet of the saved package at ``path`` (the sheet
+    deflated, or stored when ``compress`` is False).
 
     ``first_row`` is the sheet row of the frame's first row; its cells take the styles
     of the row above. The sheet's dimension and the Excel Table (``table_part``) are
@@ -209,7 +212,15 @@ def splice_rows(
                     xml = data.decode("utf-8")
                     styles = row_styles(xml, first_row - 1, first_column, len(frame.columns))
                     rows = rows_xml(frame, first_row, first_column, styles)
-                    _write_sheet(target, item, xml, rows, full_range, size_bound(frame))
+                    _write_sheet(
+                        target,
+                        item,
+                        xml,
+                        rows,
+                        full_range,
+                        size_bound(frame),
+                        zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED,
+                    )
                     continue
                 if item.filename == table_part:
                     data = _stretch(data.decode("utf-8"), full_range).encode("utf-8")
@@ -230,6 +241,7 @@ def _write_sheet(
     rows: Iterator[memoryview],
     last_cell: str,
     rows_bound: int,
+    compression: int,
 ) -> None:
     head, end_tag, tail = xml.partition("</sheetData>")
     if not end_tag:
@@ -240,7 +252,7 @@ def _write_sheet(
         head,
     )
     info = zipfile.ZipInfo(item.filename, date_time=item.date_time)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = compression
     # A size bound lets zipfile choose the ZIP64 layout only when the part may need it
     # (over 2 GiB): a ZIP64 header on a small part can make Excel offer to repair.
     info.file_size = len(xml) * 4 + rows_bound

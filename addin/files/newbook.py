@@ -31,10 +31,13 @@ BULK_ROWS = 5_000  # Excel Tables longer than this are written by addin.files.bu
 class NewWorkbook:
     """A workbook that exists only as the sheets written into it; saved with XlsxWriter."""
 
-    def __init__(self, *, bulk_rows: int | None = None) -> None:
+    def __init__(self, *, bulk_rows: int | None = None, compress_bulk: bool = True) -> None:
         self._layouts: dict[str, SheetLayout] = {}
         # Tables longer than this go through addin.files.bulk_sheet.
         self.bulk_rows = BULK_ROWS if bulk_rows is None else bulk_rows
+        # False for a package that is only read again (the sheets moved into a user's
+        # workbook, which compresses them itself): the bulk sheet is stored, not deflated.
+        self.compress_bulk = compress_bulk
 
     def sheet_names(self) -> list[str]:
         return list(self._layouts)
@@ -121,6 +124,7 @@ class NewWorkbook:
                 block.frame.iloc[1:],
                 block.first_data_row + 1,
                 block.column,
+                compress=self.compress_bulk,
             )
 
     def _format(self, number_format: str | None):

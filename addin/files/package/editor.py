@@ -161,7 +161,7 @@ class PackageEditor:
     def _write_sheets(self) -> None:
         from addin.files.newbook import NewWorkbook
 
-        rendered_book = NewWorkbook(bulk_rows=RENDER_BULK_ROWS)
+        rendered_book = NewWorkbook(bulk_rows=RENDER_BULK_ROWS, compress_bulk=False)
         for layout in self.layouts.values():
             rendered_book.write_sheet(layout)
         titles = {chart.title for layout in self.layouts.values() for chart in layout.charts}

@@ -265,3 +265,19 @@ def test_a_long_table_with_a_block_below_or_beside_it_is_written_cell_by_cell(
     values = read_sheet_values(path, "Lists")
     assert values[3 + len(long) + 2][:2] == ["Segment", "Customers"]
     assert values[3][0] == 1 and values[3 + len(long) - 1][0] == len(long)
+
+
+def test_a_rendering_only_read_again_stores_its_bulk_sheet(tmp_path: Path) -> None:
+    """The sheets rendered for a user's workbook are compressed once, by the package."""
+    frame = _customers(40)
+    written = {}
+    for compress in (True, False):
+        book = newbook.NewWorkbook(bulk_rows=10, compress_bulk=compress)
+        book.write_sheet(layout.customers_sheet(frame))
+        path = tmp_path / f"customers-{compress}.xlsx"
+        book.save(path)
+        with zipfile.ZipFile(path) as package:
+            info = package.getinfo("xl/worksheets/sheet1.xml")
+            assert info.compress_type == (zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
+            written[compress] = package.read(info)
+    assert written[True] == written[False]
