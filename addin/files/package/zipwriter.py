@@ -8,6 +8,8 @@ Excel writes packages; a package that would need ZIP64 is left to :mod:`zipfile`
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
 import struct
 import zipfile
 import zlib
@@ -24,6 +26,8 @@ _UTF8_NAMES = 0x800
 # deflate, which every reader (Excel included) takes.
 BIG_PART_BYTES = 16_000_000
 BIG_PART_LEVEL = 3
+DEFLATE_BLOCK_BYTES = 8 << 20  # a big part is deflated in blocks of this size, in parallel
+_WINDOW = 32 << 10  # deflate's window: what a block may refer back to
 
 
 @dataclass
@@ -55,6 +59,31 @@ def _raw_data(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     return source.read(info.compress_size)
 
 
+def _deflate_block(data: memoryview, level: int, last: bool, dictionary: bytes) -> bytes:
+    packer = (
+        zlib.compressobj(level, zlib.DEFLATED, -15, zdict=dictionary)
+        if dictionary
+        else (zlib.compressobj(level, zlib.DEFLATED, -15))
+    )
+    return packer.compress(data) + packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def _deflate_in_blocks(data: bytes, level: int) -> bytes:
+    """One raw deflate stream made of blocks compressed on every core (zlib releases the
+    GIL): each block but the last ends on a byte boundary without the final-block bit, so
+    the pieces join into a stream any inflater reads; each block is primed with the 32 kB
+    before it, as one stream would have it."""
+    view = memoryview(data)
+    starts = range(0, len(data), DEFLATE_BLOCK_BYTES)
+    jobs = [
+        (view[i : i + DEFLATE_BLOCK_BYTES], level, i + DEFLATE_BLOCK_BYTES >= len(data),
+         bytes(view[max(0, i - _WINDOW) : i]))
+        for i in starts
+    ]  # fmt: skip
+    with concurrent.futures.ThreadPoolExecutor(min(len(jobs), os.cpu_count() or 1)) as pool:
+        return b"".join(pool.map(lambda job: _deflate_block(*job), jobs))
+
+
 class ZipWriter:
     """Entries appended one by one; :meth:`close` writes the central directory."""
 
@@ -75,9 +104,11 @@ class ZipWriter:
         self.entries.append(entry)
 
     def add(self, name: str, data: bytes, date_time: tuple[int, ...]) -> None:
-        level = BIG_PART_LEVEL if len(data) >= BIG_PART_BYTES else 6
-        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
-        compressed = packer.compress(data) + packer.flush()
+        if len(data) >= BIG_PART_BYTES:
+            compressed = _deflate_in_blocks(data, BIG_PART_LEVEL)
+        else:
+            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+            compressed = packer.compress(data) + packer.flush()
         time, date = _dos_time(date_time)
         entry = _Entry(name.encode("utf-8"), _UTF8_NAMES, zipfile.ZIP_DEFLATED, time, date,
                        zlib.crc32(data), len(compressed), len(data), 0, 0)  # fmt: skip

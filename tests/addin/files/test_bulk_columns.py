@@ -177,6 +177,7 @@ def test_the_tools_sheets_keep_the_rows_lxml_would_write(tmp_path: Path, monkeyp
     tricky text and big-part compression included, and still a valid package."""
     monkeypatch.setattr(editor, "RENDER_BULK_ROWS", 30)  # the snapshot (60 rows) in bulk
     monkeypatch.setattr(zipwriter, "BIG_PART_BYTES", 0)  # every part at the big level
+    monkeypatch.setattr(zipwriter, "DEFLATE_BLOCK_BYTES", 1000)  # in many parallel blocks
     source = customers_book(tmp_path / "customers.xlsx")
     book = load_workbook(source)
     tricky = ["a & b", "<x>", "line\r\nbreak", " lead", "C\u00e9"]
