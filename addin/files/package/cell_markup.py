@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from addin.files.package.cells import _EXCEL_EPOCH, clean_text
+from addin.files.package.cells import clean_text, excel_serial
 
 BINARY = pa.large_binary()
 _TRUE, _FALSE = b' t="b"><v>1</v></c>', b' t="b"><v>0</v></c>'
@@ -41,11 +41,7 @@ def value_markup(value: object) -> bytes | None:
     if isinstance(value, bool):
         return _TRUE if value else _FALSE
     if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
-        if isinstance(value, pd.Timestamp):
-            value = value.to_pydatetime()
-        if not isinstance(value, dt.datetime):
-            value = dt.datetime(value.year, value.month, value.day)
-        value = (value.replace(tzinfo=None) - _EXCEL_EPOCH) / dt.timedelta(days=1)
+        value = excel_serial(value)
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
             return None

@@ -83,6 +83,15 @@ def clean_text(text: str) -> str:
     return _NOT_XML.sub("", text)[:MAX_CELL_TEXT]
 
 
+def excel_serial(value: pd.Timestamp | dt.datetime | dt.date) -> float:
+    """Days since Excel's epoch, the time of day as the fraction (time zones dropped)."""
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    return (value.replace(tzinfo=None) - _EXCEL_EPOCH) / dt.timedelta(days=1)
+
+
 def _fill(cell: etree._Element, value: object) -> bool:
     """Put ``value`` into ``cell``; False for a blank (no cell needed)."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -94,11 +103,7 @@ def _fill(cell: etree._Element, value: object) -> bool:
         etree.SubElement(cell, _M + "v").text = "1" if value else "0"
         return True
     if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
-        if isinstance(value, pd.Timestamp):
-            value = value.to_pydatetime()
-        if not isinstance(value, dt.datetime):
-            value = dt.datetime(value.year, value.month, value.day)
-        value = (value.replace(tzinfo=None) - _EXCEL_EPOCH) / dt.timedelta(days=1)
+        value = excel_serial(value)
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
             return False
