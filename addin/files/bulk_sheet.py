@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from addin.files.package.cells import column_letters
+from addin.files.package.cells import column_letters, column_number
 from addin.files.safety import atomic_write
 from addin.sheets.cell_text import fit_text
 
@@ -166,18 +166,11 @@ def row_styles(sheet_xml: str, row: int, first_column: int, count: int) -> list[
     cells = re.findall(r'<c r="([A-Z]+)[0-9]+"([^>]*)', found.group(1) if found else "")
     styles: list[int | None] = [None] * count
     for letters, attributes in cells:
-        position = _column_index(letters) - first_column
+        position = column_number(letters) - first_column
         style = re.search(r'\bs="([0-9]+)"', attributes)
         if 0 <= position < count and style:
             styles[position] = int(style.group(1))
     return styles
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index
 
 
 def splice_rows(

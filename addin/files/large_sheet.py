@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from lxml import etree
 
 from addin.files import fast_read, sheet_scan
-from addin.files.package.cells import column_letters
+from addin.files.package.cells import column_letters, column_number
 from addin.files.sheet_scan import NotSimple
 from addin.workbook import TableRef
 
@@ -128,11 +128,7 @@ class LargeSheet:
             found = _DIMENSION.search(stream.read(4096))
         if found is None:
             raise NotSimple("no dimension")
-        letters = (found.group(1) or b"A").decode()
-        number = 0
-        for letter in letters:
-            number = number * 26 + ord(letter) - 64
-        return number
+        return column_number((found.group(1) or b"A").decode())
 
     def _rows_below(self, header: int) -> pa.RecordBatch:
         """Every row below the header row, typed column by column (columns from A)."""
